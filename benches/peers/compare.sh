@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Peer comparison: kmer2vec vs gensim Word2Vec (skip-gram, negative sampling)
+# on the same k-mer corpus, same hyper-parameters.  Measures whole-process
+# wall-clock throughput (tokens/s) and peak RSS at 1 and 2 threads, then
+# checks embedding quality against the shifted-PMI optimum (pmi_check.py).
+#
+# Usage (from the repo root):
+#   bash benches/peers/compare.sh [GENOME.fa.gz]
+#
+# Environment knobs:
+#   OUT_DIR     where tokens, models and logs go   (default: a fresh mktemp dir)
+#   ROUNDS      alternating rounds per thread count (default: 3)
+#   THREADS     thread counts to test               (default: "1 2")
+#   BENCH_VENV  Python venv with gensim etc.        (default: .venv-bench)
+#   KMER2VEC    use this kmer2vec binary instead of building one
+#   MIN_PAIR_COUNT  pmi_check.py --min-pair-count   (default: 100)
+#   PYTHON      interpreter used to create the venv (default: python3)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT"
+
+DEFAULT_GENOME=/usr/share/doc/ragout/examples/E.Coli/references/MG1655-K12.fasta.gz
+GENOME=${1:-$DEFAULT_GENOME}
+ROUNDS=${ROUNDS:-3}
+THREADS=${THREADS:-"1 2"}
+BENCH_VENV=${BENCH_VENV:-$ROOT/.venv-bench}
+MIN_PAIR_COUNT=${MIN_PAIR_COUNT:-100}
+PYTHON=${PYTHON:-python3}
+
+# Shared hyper-parameters (both tools get exactly these).
+K=6 DIM=100 WINDOW=5 NEG=5 SAMPLE=1e-3 MIN_COUNT=1 EPOCHS=1 SEED=1
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+log() { echo "== $*" >&2; }
+
+# ---------------------------------------------------------------- genome
+if [[ ! -f "$GENOME" ]]; then
+    if [[ "$GENOME" != "$DEFAULT_GENOME" ]]; then
+        die "genome file not found: $GENOME"
+    fi
+    # The default E. coli K-12 MG1655 genome ships in Debian's ragout-examples.
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        log "installing ragout-examples (E. coli K-12 MG1655 reference)"
+        apt-get install -y -q ragout-examples >/dev/null \
+            || { apt-get update -q >/dev/null && apt-get install -y -q ragout-examples >/dev/null; } \
+            || die "could not install ragout-examples"
+    else
+        die "default genome $DEFAULT_GENOME is missing; install it with
+    sudo apt-get install -y ragout-examples
+or pass a FASTA file: bash benches/peers/compare.sh GENOME.fa.gz"
+    fi
+    [[ -f "$GENOME" ]] || die "ragout-examples installed but $GENOME is still missing"
+fi
+
+# ---------------------------------------------------------------- kmer2vec
+if [[ -n "${KMER2VEC:-}" ]]; then
+    K2V=$KMER2VEC
+else
+    log "building kmer2vec (release)"
+    cargo build --release --quiet
+    K2V=${CARGO_TARGET_DIR:-target}/release/kmer2vec
+fi
+[[ -x "$K2V" ]] || die "kmer2vec binary not found or not executable: $K2V"
+
+# ---------------------------------------------------------------- python venv
+VPY=$BENCH_VENV/bin/python
+if [[ ! -x "$VPY" ]]; then
+    log "creating venv $BENCH_VENV"
+    "$PYTHON" -m venv "$BENCH_VENV" || die "could not create venv with $PYTHON (need python3-venv?)"
+fi
+if ! "$VPY" -c 'import gensim, numpy, scipy, pyarrow; assert gensim.__version__.startswith("4.4.")' 2>/dev/null; then
+    log "installing gensim 4.4, numpy, scipy, pyarrow into $BENCH_VENV"
+    "$VPY" -m pip install -q --upgrade pip
+    "$VPY" -m pip install -q "gensim==4.4.*" numpy scipy pyarrow
+fi
+
+# ---------------------------------------------------------------- corpus
+OUT_DIR=${OUT_DIR:-$(mktemp -d -t kmer2vec-peers.XXXXXX)}
+mkdir -p "$OUT_DIR"
+TOKENS=$OUT_DIR/tokens.txt
+log "tokenising $GENOME -> $TOKENS"
+"$K2V" tokens "$GENOME" --k $K --no-fragment --no-flip --seed $SEED -o "$TOKENS"
+N_TOKENS=$(wc -w < "$TOKENS" | tr -d ' ')
+[[ "$N_TOKENS" -gt 0 ]] || die "empty token file $TOKENS"
+log "$N_TOKENS tokens in $(wc -l < "$TOKENS" | tr -d ' ') lines"
+
+# ---------------------------------------------------------------- timing
+# timed LOGFILE CMD... : run CMD (output to LOGFILE) and print
+# "WALL_SECONDS PEAK_RSS_KB" for the whole child process.
+timed() {
+    local logfile=$1; shift
+    "$VPY" -c '
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+with open(sys.argv[1], "w") as out:
+    rc = subprocess.call(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
+wall = time.perf_counter() - t0
+if rc != 0:
+    sys.exit(f"command failed (exit {rc}), see {sys.argv[1]}")
+# ru_maxrss of the (only) waited-for child; kilobytes on Linux
+print(f"{wall:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+' "$logfile" "$@"
+}
+
+TIMES=$OUT_DIR/times.tsv
+printf 'tool\tthreads\tround\twall_s\trss_kb\n' > "$TIMES"
+
+# Alternate the tools inside each round so that drift (thermal, other load)
+# hits both alike.
+for ((round = 1; round <= ROUNDS; round++)); do
+    for T in $THREADS; do
+        res=$(timed "$OUT_DIR/k2v_t${T}.log" "$K2V" embed "$GENOME" \
+            --k $K --no-fragment --no-flip --dim $DIM --window $WINDOW \
+            --negatives $NEG --sample $SAMPLE --min-count $MIN_COUNT \
+            --epochs $EPOCHS --threads "$T" --seed $SEED --context-vectors \
+            --quiet -o "$OUT_DIR/k2v_t${T}.parquet")
+        # ${res} unquoted on purpose: "WALL RSS" splits into two fields
+        printf 'kmer2vec\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
+        log "round $round threads $T kmer2vec: ${res% *} s"
+
+        res=$(timed "$OUT_DIR/gensim_t${T}.log" "$VPY" "$HERE/gensim_train.py" \
+            --corpus "$TOKENS" --threads "$T" --out "$OUT_DIR/gensim_t${T}.npz" \
+            --dim $DIM --window $WINDOW --negatives $NEG --sample $SAMPLE \
+            --min-count $MIN_COUNT --epochs $EPOCHS --seed $SEED)
+        printf 'gensim\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
+        log "round $round threads $T gensim:   ${res% *} s"
+    done
+done
+
+# ---------------------------------------------------------------- quality
+# Use the 1-thread models of the last round (or the first thread count
+# if 1 was not tested).
+PMI_T=1
+[[ " $THREADS " == *" 1 "* ]] || PMI_T=${THREADS%% *}
+log "PMI check on the ${PMI_T}-thread models"
+PMI_OUT=$OUT_DIR/pmi.txt
+"$VPY" "$HERE/pmi_check.py" --tokens "$TOKENS" --window $WINDOW --negatives $NEG \
+    --min-pair-count "$MIN_PAIR_COUNT" \
+    --parquet "$OUT_DIR/k2v_t${PMI_T}.parquet" --npz "$OUT_DIR/gensim_t${PMI_T}.npz" \
+    | tee "$PMI_OUT"
+
+# ---------------------------------------------------------------- summary
+echo
+echo "genome:   $GENOME"
+echo "tokens:   $N_TOKENS  (k=$K, dim=$DIM, window=$WINDOW, negatives=$NEG, sample=$SAMPLE, epochs=$EPOCHS)"
+echo "machine:  $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
+echo "versions: $("$K2V" --version 2>/dev/null || echo kmer2vec ?), gensim $("$VPY" -c 'import gensim; print(gensim.__version__)')"
+echo "rounds:   $ROUNDS (medians below; raw times in $TIMES)"
+echo
+"$VPY" - "$TIMES" "$N_TOKENS" "$PMI_OUT" <<'PY'
+import csv, statistics, sys
+
+times_path, n_tokens, pmi_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = list(csv.DictReader(open(times_path), delimiter="\t"))
+threads = sorted({int(r["threads"]) for r in rows})
+
+def median(tool, t, key):
+    return statistics.median(float(r[key]) for r in rows
+                             if r["tool"] == tool and int(r["threads"]) == t)
+
+tok_s = {(tool, t): n_tokens / median(tool, t, "wall_s")
+         for tool in ("kmer2vec", "gensim") for t in threads}
+rss_mb = {(tool, t): max(float(r["rss_kb"]) for r in rows
+                         if r["tool"] == tool and int(r["threads"]) == t) / 1024
+          for tool in ("kmer2vec", "gensim") for t in threads}
+
+print(f"{'threads':>7}  {'kmer2vec tok/s':>14}  {'gensim tok/s':>12}  {'ratio':>6}"
+      f"  {'kmer2vec RSS MB':>15}  {'gensim RSS MB':>13}")
+for t in threads:
+    k, g = tok_s["kmer2vec", t], tok_s["gensim", t]
+    print(f"{t:>7}  {k:>14,.0f}  {g:>12,.0f}  {k / g:>6.2f}"
+          f"  {rss_mb['kmer2vec', t]:>15.1f}  {rss_mb['gensim', t]:>13.1f}")
+t0 = threads[0]
+for t in threads[1:]:
+    print(f"scaling {t}t/{t0}t: kmer2vec {tok_s['kmer2vec', t] / tok_s['kmer2vec', t0]:.2f}x, "
+          f"gensim {tok_s['gensim', t] / tok_s['gensim', t0]:.2f}x")
+print()
+
+for t in threads:
+    k, g = tok_s["kmer2vec", t], tok_s["gensim", t]
+    print(f"RESULT threads={t} kmer2vec_tok_s={k:.0f} gensim_tok_s={g:.0f} ratio={k / g:.3f} "
+          f"kmer2vec_rss_mb={rss_mb['kmer2vec', t]:.1f} gensim_rss_mb={rss_mb['gensim', t]:.1f}")
+for t in threads[1:]:
+    print(f"RESULT scaling kmer2vec_{t}t_over_{t0}t={tok_s['kmer2vec', t] / tok_s['kmer2vec', t0]:.3f} "
+          f"gensim_{t}t_over_{t0}t={tok_s['gensim', t] / tok_s['gensim', t0]:.3f}")
+
+# pmi_check.py lines: "pmi kind=parquet model=... pearson_r=... spearman_rho=... mae=... pairs=..."
+pmi = {}
+for line in open(pmi_path):
+    if line.startswith("pmi "):
+        f = dict(kv.split("=", 1) for kv in line.split()[1:])
+        pmi["kmer2vec" if f["kind"] == "parquet" else "gensim"] = f
+k, g = pmi["kmer2vec"], pmi["gensim"]
+print(f"RESULT pmi kmer2vec_r={k['pearson_r']} gensim_r={g['pearson_r']} "
+      f"kmer2vec_rho={k['spearman_rho']} gensim_rho={g['spearman_rho']} pairs={k['pairs']}")
+PY
+echo
+echo "outputs in $OUT_DIR"

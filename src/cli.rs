@@ -1,0 +1,191 @@
+//! The command line: clap definitions mapped onto the library's `Config`.
+
+use clap::{Args, Parser, Subcommand};
+use kmer2vec::{Config, KRange, OutputFormat};
+use std::path::PathBuf;
+
+/// dna2vec-style k-mer embeddings (skip-gram with negative sampling) from FASTA/FASTQ.
+#[derive(Debug, Parser)]
+#[command(name = "kmer2vec", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// No progress bar and no summary on stderr (errors are still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Also print the run's statistics as JSON on stderr when done.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Learn k-mer embeddings from FASTA/FASTQ files and write them (Parquet by default).
+    Embed(EmbedArgs),
+    /// Write the token stream the trainer sees in epoch 1: one sentence a line, k-mers
+    /// separated by spaces (before min-count and subsampling).
+    Tokens(TokensArgs),
+    /// Print the k-mers nearest to KMER by cosine similarity.
+    Similar(SimilarArgs),
+}
+
+/// Options shared by every command that reads sequences.
+#[derive(Debug, Args)]
+pub struct TokenOptions {
+    /// FASTA/FASTQ inputs, plain or gz/bz2/xz/zst; `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// k-mer length, or a range `MIN..MAX` from which k is drawn at every position.
+    #[arg(short, long, default_value = "3..8", value_name = "K")]
+    pub k: KRange,
+
+    /// A k-mer and its reverse complement share one vector.
+    #[arg(long)]
+    pub canonical: bool,
+
+    /// Do not cut records into random 2500–4999 bp segments.
+    #[arg(long)]
+    pub no_fragment: bool,
+
+    /// Do not replace segments by their reverse complement (probability 1/2 by default).
+    #[arg(long)]
+    pub no_flip: bool,
+
+    /// Seed of all random draws; with --threads 1 the output is byte-for-byte reproducible.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Directory for the temporary 2-bit corpus (default: the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub tmp_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    #[command(flatten)]
+    pub tokens: TokenOptions,
+
+    /// Output file.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: OutputFormat,
+
+    /// Also write the context (output) vectors, as column `context`.
+    #[arg(long)]
+    pub context_vectors: bool,
+
+    /// Vector dimension.
+    #[arg(long, default_value_t = 100)]
+    pub dim: usize,
+
+    /// Maximum context distance (the window is drawn from 1..=WINDOW per position).
+    #[arg(long, default_value_t = 10)]
+    pub window: usize,
+
+    /// Negative samples per positive pair.
+    #[arg(long, default_value_t = 5)]
+    pub negatives: usize,
+
+    /// Contexts of a window that share one draw of negatives in one batched update
+    /// (0: the whole window, fastest; 1: a draw per pair, as word2vec).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub share_negatives: usize,
+
+    /// Passes over the corpus.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+
+    /// Starting learning rate (decays linearly to --min-lr).
+    #[arg(long, default_value_t = 0.025)]
+    pub lr: f32,
+
+    /// Final learning rate.
+    #[arg(long, default_value_t = 0.0001)]
+    pub min_lr: f32,
+
+    /// ℓ2 penalty on the vectors an update touches (0: off).
+    #[arg(long, default_value_t = 0.0)]
+    pub l2: f32,
+
+    /// K-mers seen fewer times get no vector.
+    #[arg(long, default_value_t = 1)]
+    pub min_count: u64,
+
+    /// Subsampling threshold t (word2vec's): frequent k-mers are kept with probability
+    /// (√(f/t)+1)·t/f; 0 turns it off.
+    #[arg(long, default_value_t = 1e-3)]
+    pub sample: f64,
+
+    /// Noise distribution exponent α: negatives are drawn ∝ count^α.
+    #[arg(long, default_value_t = 0.75)]
+    pub noise_exponent: f64,
+
+    /// Worker threads (0: all cores).
+    #[arg(short, long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    #[command(flatten)]
+    pub tokens: TokenOptions,
+
+    /// Output file (default: standard output).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// A model written by `kmer2vec embed` (Parquet).
+    pub model: PathBuf,
+
+    /// The k-mer to look up.
+    pub kmer: String,
+
+    /// How many neighbours to print.
+    #[arg(short, default_value_t = 10)]
+    pub n: usize,
+}
+
+impl TokenOptions {
+    /// The tokenisation settings, on top of the defaults.
+    pub fn apply(&self, config: &mut Config) {
+        config.k = self.k;
+        config.canonical = self.canonical;
+        config.fragment = !self.no_fragment;
+        config.flip = !self.no_flip;
+        config.seed = self.seed;
+    }
+}
+
+impl EmbedArgs {
+    /// The run's settings.
+    pub fn config(&self) -> Config {
+        let mut config = Config {
+            min_count: self.min_count,
+            sample: self.sample,
+            noise_exponent: self.noise_exponent,
+            dim: self.dim,
+            window: self.window,
+            negatives: self.negatives,
+            share_negatives: self.share_negatives,
+            epochs: self.epochs,
+            lr: self.lr,
+            min_lr: self.min_lr,
+            l2: self.l2,
+            threads: self.threads,
+            context_vectors: self.context_vectors,
+            format: self.format,
+            ..Config::default()
+        };
+        self.tokens.apply(&mut config);
+        config
+    }
+}

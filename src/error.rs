@@ -1,0 +1,48 @@
+//! The library's error type: every variant names the file it concerns and carries its source.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in kmer2vec's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A settings value that cannot work, caught before any work starts.
+    #[error("invalid setting: {0}")]
+    Config(String),
+
+    /// An input file that cannot be opened or read, or is not valid FASTA/FASTQ.
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String },
+
+    /// An input that parsed but holds nothing to train on.
+    #[error("{path}: {message}")]
+    EmptyInput { path: PathBuf, message: String },
+
+    /// A file system operation on a given path failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The Parquet or Arrow layer failed on a given path.
+    #[error("{path}: {message}")]
+    Parquet { path: PathBuf, message: String },
+
+    /// A model file that parsed but does not have the expected shape.
+    #[error("{path}: {message}")]
+    Model { path: PathBuf, message: String },
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,136 @@
+//! A matrix that many threads read and update at once without locks (Hogwild!, Recht et al.
+//! 2011): SGNS updates are sparse, so collisions are rare and a lost update costs nothing
+//! that the next update does not repair.
+//!
+//! All shared access goes through this type, by copying rows out and adding deltas in, so no
+//! `&`/`&mut` reference to shared memory is ever formed. Concurrent non-atomic access to the
+//! same `f32` is still a data race in the Rust memory model; it is the race Hogwild is built
+//! on, the one word2vec, gensim and finalfrontier make. On the supported targets an aligned
+//! `f32` load or store is never torn, so a reader sees an old or a new value, never a mix.
+
+use std::cell::UnsafeCell;
+
+/// Rows are padded with zeros to a multiple of this many values, so that the SIMD kernels
+/// run whole 8-lane steps with no scalar tails. Padding stays zero: every update of a
+/// padding value is a multiple of padding values.
+pub const ROW_ALIGN: usize = 8;
+
+/// A `rows × dim` row-major `f32` matrix shared between training threads, each row padded
+/// to `stride` values.
+pub struct HogwildMatrix {
+    cells: Box<[UnsafeCell<f32>]>,
+    dim: usize,
+    stride: usize,
+}
+
+// SAFETY: see the module documentation: threads touch the cells only through `read_row` and
+// `add_to_row`, which use raw pointers inside bounds; the races between them are Hogwild's.
+unsafe impl Sync for HogwildMatrix {}
+
+impl HogwildMatrix {
+    /// A matrix of the `values.len() / dim` rows of `values` (row-major, unpadded).
+    pub fn from_vec(values: Vec<f32>, dim: usize) -> Self {
+        assert!(
+            dim > 0 && values.len() % dim == 0,
+            "matrix of {} values, dim {dim}",
+            values.len()
+        );
+        let stride = padded(dim);
+        let cells = values
+            .chunks_exact(dim)
+            .flat_map(|row| {
+                row.iter()
+                    .copied()
+                    .chain(std::iter::repeat_n(0.0, stride - dim))
+            })
+            .map(UnsafeCell::new)
+            .collect();
+        HogwildMatrix { cells, dim, stride }
+    }
+
+    /// The padded row length that `read_row` and `add_to_row` work on.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.cells.len() / self.stride
+    }
+
+    /// A raw pointer to the first value of a row, bounds-checked.
+    #[inline(always)]
+    fn row_ptr(&self, row: u32) -> *mut f32 {
+        let start = row as usize * self.stride;
+        assert!(
+            start + self.stride <= self.cells.len(),
+            "row {row} of {}",
+            self.rows()
+        );
+        UnsafeCell::raw_get(&self.cells[start])
+    }
+
+    /// Copies a padded row into `out[..stride]` (inlined, so that it vectorises with the
+    /// caller's SIMD).
+    #[inline(always)]
+    pub fn read_row(&self, row: u32, out: &mut [f32]) {
+        let out = &mut out[..self.stride];
+        let base = self.row_ptr(row);
+        for (i, o) in out.iter_mut().enumerate() {
+            // SAFETY: `i < stride` and `row_ptr` checked the row lies in the matrix; no
+            // reference to the shared value is formed. Concurrent writers may race.
+            *o = unsafe { base.add(i).read() };
+        }
+    }
+
+    /// Adds `delta[..stride]` to a padded row (inlined like `read_row`).
+    #[inline(always)]
+    pub fn add_to_row(&self, row: u32, delta: &[f32]) {
+        let delta = &delta[..self.stride];
+        let base = self.row_ptr(row);
+        for (i, &d) in delta.iter().enumerate() {
+            // SAFETY: `i < stride` and `row_ptr` checked the row lies in the matrix; no reference
+            // to the shared value is formed. Concurrent writers may race (module docs).
+            unsafe {
+                let cell = base.add(i);
+                cell.write(cell.read() + d);
+            }
+        }
+    }
+
+    /// The values, row-major without padding, once training is over.
+    pub fn into_vec(self) -> Vec<f32> {
+        let (dim, stride) = (self.dim, self.stride);
+        let values: Vec<f32> = self
+            .cells
+            .into_vec()
+            .into_iter()
+            .map(UnsafeCell::into_inner)
+            .collect();
+        values
+            .chunks_exact(stride)
+            .flat_map(|row| row[..dim].iter().copied())
+            .collect()
+    }
+}
+
+/// `dim` rounded up to a multiple of `ROW_ALIGN`.
+pub fn padded(dim: usize) -> usize {
+    dim.div_ceil(ROW_ALIGN) * ROW_ALIGN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_read_and_add() {
+        let matrix = HogwildMatrix::from_vec((0..6).map(|x| x as f32).collect(), 3);
+        assert_eq!((matrix.rows(), matrix.stride()), (2, 8));
+        let mut row = [9.0; 8];
+        matrix.read_row(1, &mut row);
+        assert_eq!(row, [3.0, 4.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        matrix.add_to_row(0, &[1.0; 8]);
+        assert_eq!(matrix.into_vec(), vec![1.0, 2.0, 3.0, 3.0, 4.0, 5.0]);
+    }
+}

@@ -1,0 +1,366 @@
+//! The numeric kernels of the SGNS step: dot product, `y += a·x`, and a sigmoid table.
+//!
+//! The vector kernels come in two forms, chosen by a const parameter: AVX2 + FMA intrinsics
+//! (8 lanes, fused multiply-add), used when the CPU reports both at run time (see
+//! `sgns::Simd`), and portable loops that LLVM vectorises with what the target guarantees
+//! (SSE2 on any x86_64). No `-C target-cpu=native` is needed.
+
+/// Lanes per step: one AVX2 register of `f32`.
+const LANES: usize = 8;
+
+/// Σ a_i·b_i over the shorter of the two; with `AVX2`, by AVX2/FMA intrinsics.
+///
+/// The vector kernels are crate-private and take `AVX2 = true` only inside functions that a
+/// `sgns::Simd` value has unlocked: a `Simd` reporting AVX2 exists only on such CPUs.
+#[inline(always)]
+pub(crate) fn dot<const AVX2: bool>(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: the caller chose AVX2 after checking the CPU (see `sgns::Simd::detect`);
+        // both slices hold at least `n` values.
+        return unsafe { avx2::dot(a.as_ptr(), b.as_ptr(), n) };
+    }
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f32; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (a_tail, b_tail) = (a_chunks.remainder(), b_chunks.remainder());
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..LANES {
+            acc[lane] += x[lane] * y[lane];
+        }
+    }
+    let mut sum = 0.0;
+    for (x, y) in a_tail.iter().zip(b_tail) {
+        sum += x * y;
+    }
+    // A fixed reduction order keeps results identical from run to run.
+    let pairs = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    sum + (pairs[0] + pairs[2]) + (pairs[1] + pairs[3])
+}
+
+/// y ← y + a·x over the shorter of the two; `AVX2` as for `dot`.
+#[inline(always)]
+pub(crate) fn axpy<const AVX2: bool>(a: f32, x: &[f32], y: &mut [f32]) {
+    let n = x.len().min(y.len());
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: as in `dot`; `y` is a distinct `&mut` slice of at least `n` values.
+        return unsafe { avx2::axpy(a, x.as_ptr(), y.as_mut_ptr(), n) };
+    }
+    for (yi, xi) in y[..n].iter_mut().zip(&x[..n]) {
+        *yi += a * xi;
+    }
+}
+
+/// `out[j] = a · rows[j]` for the `out.len()` rows of length `a.len()` packed in `rows`.
+#[inline(always)]
+pub(crate) fn dot_rows<const AVX2: bool>(a: &[f32], rows: &[f32], out: &mut [f32]) {
+    let n = a.len();
+    assert!(
+        rows.len() >= out.len() * n,
+        "dot_rows: {} rows of {n} in {}",
+        out.len(),
+        rows.len()
+    );
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: AVX2 checked by the caller; `rows` holds `out.len()` rows of `n` (asserted).
+        return unsafe { avx2::dot_rows(a.as_ptr(), rows.as_ptr(), n, out) };
+    }
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = dot::<false>(a, &rows[j * n..(j + 1) * n]);
+    }
+}
+
+/// `out = Σ_r weights[r]·rows[r]` for the `weights.len()` rows of length `out.len()` packed
+/// in `rows`: the row combination both halves of the SGNS update are made of.
+#[inline(always)]
+pub(crate) fn weighted_sum<const AVX2: bool>(weights: &[f32], rows: &[f32], out: &mut [f32]) {
+    let n = out.len();
+    assert!(
+        rows.len() >= weights.len() * n,
+        "weighted_sum: {} rows of {n} in {}",
+        weights.len(),
+        rows.len()
+    );
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: AVX2 checked by the caller; `rows` holds `weights.len()` rows of `n`
+        // (asserted) and `out` is a distinct `&mut` slice of `n`.
+        return unsafe { avx2::weighted_sum(weights, rows.as_ptr(), out.as_mut_ptr(), n) };
+    }
+    out.fill(0.0);
+    for (r, &w) in weights.iter().enumerate() {
+        axpy::<false>(w, &rows[r * n..(r + 1) * n], out);
+    }
+}
+
+/// AVX2 + FMA versions: 8 lanes a step, four independent accumulators in `dot` to hide the
+/// FMA latency, scalar tails.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    /// Σ a_i·b_i for i < n.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `a` and `b` must be valid for `n` reads.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 32 <= n {
+            for (lane, acc) in acc.iter_mut().enumerate() {
+                let offset = i + 8 * lane;
+                *acc = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(a.add(offset)),
+                    _mm256_loadu_ps(b.add(offset)),
+                    *acc,
+                );
+            }
+            i += 32;
+        }
+        while i + 8 <= n {
+            acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)), acc[0]);
+            i += 8;
+        }
+        let sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+        let mut total = horizontal_sum(sum);
+        while i < n {
+            total += *a.add(i) * *b.add(i);
+            i += 1;
+        }
+        total
+    }
+
+    /// y_i ← y_i + a·x_i for i < n.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `x` valid for `n` reads, `y` for `n` writes, and
+    /// they must not overlap.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn axpy(a: f32, x: *const f32, y: *mut f32, n: usize) {
+        let scale = _mm256_set1_ps(a);
+        let mut i = 0;
+        while i + 8 <= n {
+            let updated =
+                _mm256_fmadd_ps(scale, _mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(y.add(i)));
+            _mm256_storeu_ps(y.add(i), updated);
+            i += 8;
+        }
+        while i < n {
+            *y.add(i) += a * *x.add(i);
+            i += 1;
+        }
+    }
+
+    /// `out[j] = a · row_j` for `out.len()` rows of `n` from `rows`: four rows at a time,
+    /// so each chunk of `a` is loaded once for four fused multiply-adds.
+    ///
+    /// # Safety
+    /// AVX2 and FMA; `a` valid for `n` reads, `rows` for `out.len() · n`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_rows(a: *const f32, rows: *const f32, n: usize, out: &mut [f32]) {
+        let mut j = 0;
+        while j + 4 <= out.len() {
+            let r = [
+                rows.add(j * n),
+                rows.add((j + 1) * n),
+                rows.add((j + 2) * n),
+                rows.add((j + 3) * n),
+            ];
+            let mut acc = [_mm256_setzero_ps(); 4];
+            let mut i = 0;
+            while i + 8 <= n {
+                let x = _mm256_loadu_ps(a.add(i));
+                for q in 0..4 {
+                    acc[q] = _mm256_fmadd_ps(x, _mm256_loadu_ps(r[q].add(i)), acc[q]);
+                }
+                i += 8;
+            }
+            for q in 0..4 {
+                let mut total = horizontal_sum(acc[q]);
+                for t in i..n {
+                    total += *a.add(t) * *r[q].add(t);
+                }
+                out[j + q] = total;
+            }
+            j += 4;
+        }
+        while j < out.len() {
+            out[j] = dot(a, rows.add(j * n), n);
+            j += 1;
+        }
+    }
+
+    /// `out = Σ_r weights[r]·row_r` over rows of `n` from `rows`, four output chunks (32
+    /// values) at a time in registers: each weight is broadcast once per block and each
+    /// output value is stored once.
+    ///
+    /// # Safety
+    /// AVX2 and FMA; `rows` valid for `weights.len() · n` reads, `out` for `n` writes, not
+    /// overlapping.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn weighted_sum(weights: &[f32], rows: *const f32, out: *mut f32, n: usize) {
+        let mut i = 0;
+        while i + 32 <= n {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            for (r, w) in weights.iter().enumerate() {
+                let w = _mm256_set1_ps(*w);
+                let row = rows.add(r * n + i);
+                for (q, acc) in acc.iter_mut().enumerate() {
+                    *acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(row.add(8 * q)), *acc);
+                }
+            }
+            for (q, acc) in acc.iter().enumerate() {
+                _mm256_storeu_ps(out.add(i + 8 * q), *acc);
+            }
+            i += 32;
+        }
+        while i + 8 <= n {
+            let mut acc = _mm256_setzero_ps();
+            for (r, w) in weights.iter().enumerate() {
+                acc = _mm256_fmadd_ps(
+                    _mm256_set1_ps(*w),
+                    _mm256_loadu_ps(rows.add(r * n + i)),
+                    acc,
+                );
+            }
+            _mm256_storeu_ps(out.add(i), acc);
+            i += 8;
+        }
+        while i < n {
+            let mut total = 0.0;
+            for (r, w) in weights.iter().enumerate() {
+                total += w * *rows.add(r * n + i);
+            }
+            *out.add(i) = total;
+            i += 1;
+        }
+    }
+
+    /// The sum of the 8 lanes, in a fixed order.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn horizontal_sum(v: __m256) -> f32 {
+        let half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+        _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps(quarter, quarter, 1)))
+    }
+}
+
+/// Beyond ±`SIGMOID_BOUND`, σ is taken as 0 or 1 (σ(8) = 0.99966), as word2vec does at 6.
+pub const SIGMOID_BOUND: f32 = 8.0;
+/// Table entries per unit of x.
+const SIGMOID_RESOLUTION: f32 = 256.0;
+
+/// σ(x) = 1 / (1 + e^(−x)) by table lookup: 4,097 entries over [−8, 8], at most 0.001 off.
+#[derive(Debug, Clone)]
+pub struct SigmoidTable {
+    values: Vec<f32>,
+}
+
+impl Default for SigmoidTable {
+    fn default() -> Self {
+        let n = (2.0 * SIGMOID_BOUND * SIGMOID_RESOLUTION) as usize + 1;
+        let values = (0..n)
+            .map(|i| {
+                let x = i as f64 / SIGMOID_RESOLUTION as f64 - SIGMOID_BOUND as f64;
+                (1.0 / (1.0 + (-x).exp())) as f32
+            })
+            .collect();
+        SigmoidTable { values }
+    }
+}
+
+impl SigmoidTable {
+    /// σ(x), nearest table entry; 0 or 1 outside the table.
+    #[inline(always)]
+    pub fn sigmoid(&self, x: f32) -> f32 {
+        if x >= SIGMOID_BOUND {
+            1.0
+        } else if x <= -SIGMOID_BOUND {
+            0.0
+        } else {
+            let i = ((x + SIGMOID_BOUND) * SIGMOID_RESOLUTION + 0.5) as usize;
+            self.values[i.min(self.values.len() - 1)]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_and_axpy_match_the_definition() {
+        for n in [0, 1, 7, 8, 9, 100, 257] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            assert!((dot::<false>(&a, &b) as f64 - exact).abs() < 1e-4);
+            let mut y = b.clone();
+            axpy::<false>(0.5, &a, &mut y);
+            for i in 0..n {
+                assert!((y[i] - (b[i] + 0.5 * a[i])).abs() < 1e-6);
+            }
+            if crate::sgns::Simd::detect().avx2_fma() {
+                assert!((dot::<true>(&a, &b) as f64 - exact).abs() < 1e-4);
+                let mut y_avx2 = b.clone();
+                axpy::<true>(0.5, &a, &mut y_avx2);
+                for i in 0..n {
+                    assert!((y_avx2[i] - y[i]).abs() < 1e-6);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn row_kernels_match_dot_and_axpy() {
+        let (n, rows) = (13, 6);
+        let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.3).sin()).collect();
+        let packed: Vec<f32> = (0..n * rows).map(|i| (i as f32 * 0.7).cos()).collect();
+        let weights: Vec<f32> = (0..rows).map(|r| r as f32 - 2.5).collect();
+        let avx2 = crate::sgns::Simd::detect().avx2_fma();
+        for use_avx2 in [false, avx2] {
+            let mut dots = vec![0.0; rows];
+            let mut sum = vec![9.0; n];
+            if use_avx2 {
+                dot_rows::<true>(&a, &packed, &mut dots);
+                weighted_sum::<true>(&weights, &packed, &mut sum);
+            } else {
+                dot_rows::<false>(&a, &packed, &mut dots);
+                weighted_sum::<false>(&weights, &packed, &mut sum);
+            }
+            for j in 0..rows {
+                assert!((dots[j] - dot::<false>(&a, &packed[j * n..(j + 1) * n])).abs() < 1e-5);
+            }
+            for i in 0..n {
+                let want: f32 = (0..rows).map(|r| weights[r] * packed[r * n + i]).sum();
+                assert!((sum[i] - want).abs() < 1e-4);
+            }
+        }
+    }
+
+    #[test]
+    fn sigmoid_table_is_close() {
+        let table = SigmoidTable::default();
+        for i in -1000..=1000 {
+            let x = i as f32 / 100.0;
+            let exact = 1.0 / (1.0 + (-x).exp());
+            assert!((table.sigmoid(x) - exact).abs() < 1e-3, "x = {x}");
+        }
+        assert_eq!(table.sigmoid(100.0), 1.0);
+        assert_eq!(table.sigmoid(-100.0), 0.0);
+    }
+}

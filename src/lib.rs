@@ -1,0 +1,32 @@
+//! kmer2vec: dna2vec-style embeddings of DNA k-mers, learned by skip-gram with negative
+//! sampling, from FASTA/FASTQ to Parquet.
+//!
+//! The modules follow the data flow:
+//! `reader` (FASTA/FASTQ → A/C/G/T runs) → `corpus` (2-bit packed, memory-mapped, k-mer
+//! counts) → `vocab` (rows, subsampling, `alias` noise sampler) → `sentences` (dna2vec
+//! fragments and tokens per epoch) → `trainer` (Hogwild over `hogwild` matrices, batched
+//! `sgns` updates on `kernels`) → `model` → `parquet_io` / `word2vec_io` (through
+//! `atomic_file`). `pipeline` strings them together; `similar` queries a model.
+
+pub mod alias;
+pub mod atomic_file;
+pub mod config;
+pub mod corpus;
+pub mod dna;
+pub mod error;
+pub mod hogwild;
+pub mod kernels;
+pub mod kmer_index;
+pub mod model;
+pub mod parquet_io;
+pub mod pipeline;
+pub mod reader;
+pub mod sentences;
+pub mod sgns;
+pub mod similar;
+pub mod trainer;
+pub mod vocab;
+pub mod word2vec_io;
+
+pub use config::{Config, KRange, OutputFormat};
+pub use error::{Error, Result};

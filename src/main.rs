@@ -1,0 +1,72 @@
+//! The `kmer2vec` command: parse arguments, call the library, report, exit.
+
+mod cli;
+mod progress;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use cli::{Cli, Command};
+use kmer2vec::{pipeline, similar, Config};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kmer2vec: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    match &cli.command {
+        Command::Embed(args) => {
+            let config = args.config();
+            let stats = progress::while_training(cli.quiet, |progress| {
+                pipeline::embed(
+                    &args.tokens.inputs,
+                    &args.output,
+                    &config,
+                    args.tokens.tmp_dir.as_deref(),
+                    progress,
+                )
+            })?;
+            if !cli.quiet {
+                progress::summary(&stats, &args.output);
+            }
+            if cli.verbose {
+                eprintln!("{}", serde_json::to_string_pretty(&stats)?);
+            }
+        }
+        Command::Tokens(args) => {
+            let mut config = Config::default();
+            args.tokens.apply(&mut config);
+            let written = pipeline::tokens(
+                &args.tokens.inputs,
+                args.output.as_deref(),
+                &config,
+                args.tokens.tmp_dir.as_deref(),
+            )?;
+            if cli.verbose {
+                eprintln!("kmer2vec: {written} tokens written");
+            }
+        }
+        Command::Similar(args) => {
+            let model = kmer2vec::parquet_io::read_parquet(&args.model)?;
+            let neighbours =
+                similar::most_similar(&model, &args.kmer, args.n).with_context(|| {
+                    format!(
+                        "{}: no k-mer {} in the model",
+                        args.model.display(),
+                        args.kmer
+                    )
+                })?;
+            for (kmer, cosine) in neighbours {
+                println!("{kmer}\t{cosine:.4}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! The Parquet output: one row per k-mer.
+//!
+//! | column  | type                                              |
+//! |---------|---------------------------------------------------|
+//! | kmer    | utf8, not null                                    |
+//! | k       | uint8, not null                                   |
+//! | count   | uint64, not null                                  |
+//! | vector  | fixed_size_list<float32 not null>[dim], not null  |
+//! | context | the same, only with `--context-vectors`           |
+//!
+//! The metadata (`kmer2vec.version`, `.params`, `.stats`) goes both into the file's key-value
+//! metadata and into the Arrow schema's, since readers differ in which they show.
+
+use crate::atomic_file::write_atomically;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use arrow_array::{
+    Array, ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray, UInt64Array,
+    UInt8Array,
+};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Rows per record batch and row group.
+const BATCH_ROWS: usize = 16_384;
+
+/// The type of the `vector` and `context` columns.
+fn vector_type(dim: usize) -> DataType {
+    DataType::FixedSizeList(
+        Arc::new(Field::new("item", DataType::Float32, false)),
+        dim as i32,
+    )
+}
+
+/// Writes a model as Parquet, atomically.
+pub fn write_parquet(model: &Model, path: &Path) -> Result<()> {
+    let parquet_error = |e: &dyn std::fmt::Display| Error::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut fields = vec![
+        Field::new("kmer", DataType::Utf8, false),
+        Field::new("k", DataType::UInt8, false),
+        Field::new("count", DataType::UInt64, false),
+        Field::new("vector", vector_type(model.dim), false),
+    ];
+    if model.contexts.is_some() {
+        fields.push(Field::new("context", vector_type(model.dim), false));
+    }
+    let metadata: HashMap<String, String> = model.metadata.iter().cloned().collect();
+    let schema = Arc::new(Schema::new_with_metadata(fields, metadata));
+    let key_values = model
+        .metadata
+        .iter()
+        .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+        .collect();
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(BATCH_ROWS))
+        .set_key_value_metadata(Some(key_values))
+        .build();
+    write_atomically(path, |out| {
+        let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))
+            .map_err(|e| parquet_error(&e))?;
+        for start in (0..model.len()).step_by(BATCH_ROWS) {
+            let rows = start..(start + BATCH_ROWS).min(model.len());
+            let batch = record_batch(model, rows, &schema).map_err(|e| parquet_error(&e))?;
+            writer.write(&batch).map_err(|e| parquet_error(&e))?;
+        }
+        writer.close().map_err(|e| parquet_error(&e))?;
+        Ok(())
+    })
+}
+
+/// The rows `rows` of a model as a record batch.
+fn record_batch(
+    model: &Model,
+    rows: std::ops::Range<usize>,
+    schema: &Arc<Schema>,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let dim = model.dim;
+    let vectors = |values: &[f32]| -> Result<ArrayRef, arrow_schema::ArrowError> {
+        let values = Float32Array::from(values[rows.start * dim..rows.end * dim].to_vec());
+        let field = Arc::new(Field::new("item", DataType::Float32, false));
+        Ok(Arc::new(FixedSizeListArray::try_new(
+            field,
+            dim as i32,
+            Arc::new(values),
+            None,
+        )?))
+    };
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(&model.kmers[rows.clone()])),
+        Arc::new(UInt8Array::from(model.k[rows.clone()].to_vec())),
+        Arc::new(UInt64Array::from(model.counts[rows.clone()].to_vec())),
+        vectors(&model.vectors)?,
+    ];
+    if let Some(contexts) = &model.contexts {
+        columns.push(vectors(contexts)?);
+    }
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
+/// Reads a model written by `write_parquet`.
+pub fn read_parquet(path: &Path) -> Result<Model> {
+    let model_error = |message: String| Error::Model {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| model_error(format!("not a readable Parquet file: {e}")))?;
+    let metadata = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .map(|kvs| {
+            kvs.iter()
+                .filter(|kv| kv.key.starts_with("kmer2vec."))
+                .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let schema = builder.schema().clone();
+    let dim = match schema
+        .field_with_name("vector")
+        .map(|f| f.data_type().clone())
+    {
+        Ok(DataType::FixedSizeList(_, dim)) => dim as usize,
+        _ => {
+            return Err(model_error(
+                "no 'vector' column of fixed-size float lists: not a kmer2vec model".into(),
+            ))
+        }
+    };
+    let has_contexts = schema.field_with_name("context").is_ok();
+    let mut model = Model {
+        kmers: Vec::new(),
+        k: Vec::new(),
+        counts: Vec::new(),
+        dim,
+        vectors: Vec::new(),
+        contexts: has_contexts.then(Vec::new),
+        metadata,
+    };
+    let reader = builder.build().map_err(|e| model_error(e.to_string()))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| model_error(e.to_string()))?;
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .cloned()
+                .ok_or_else(|| model_error(format!("no '{name}' column: not a kmer2vec model")))
+        };
+        let wrong = |name: &str| model_error(format!("column '{name}' has the wrong type"));
+        let kmers = column("kmer")?;
+        let kmers = kmers
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| wrong("kmer"))?;
+        model
+            .kmers
+            .extend(kmers.iter().map(|s| s.unwrap_or_default().to_string()));
+        let k = column("k")?;
+        let k = k
+            .as_any()
+            .downcast_ref::<UInt8Array>()
+            .ok_or_else(|| wrong("k"))?;
+        model.k.extend(k.values().iter());
+        let counts = column("count")?;
+        let counts = counts
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or_else(|| wrong("count"))?;
+        model.counts.extend(counts.values().iter());
+        let floats = |name: &str| -> Result<Vec<f32>> {
+            let list = column(name)?;
+            let list = list
+                .as_any()
+                .downcast_ref::<FixedSizeListArray>()
+                .ok_or_else(|| wrong(name))?;
+            let values = list
+                .values()
+                .as_any()
+                .downcast_ref::<Float32Array>()
+                .ok_or_else(|| wrong(name))?;
+            let offset = list.offset() * dim;
+            Ok(values.values()[offset..offset + list.len() * dim].to_vec())
+        };
+        model.vectors.extend(floats("vector")?);
+        if let Some(contexts) = model.contexts.as_mut() {
+            contexts.extend(floats("context")?);
+        }
+    }
+    Ok(model)
+}

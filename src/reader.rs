@@ -1,0 +1,89 @@
+//! FASTA/FASTQ input through needletail: plain, gz, bz2, xz or zst (recognised by content),
+//! a file or `-` for standard input. A record's sequence splits into runs of A/C/G/T.
+
+use crate::dna::{base_code, NOT_ACGT};
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// The path that means standard input.
+pub const STDIN: &str = "-";
+
+/// Calls `on_record` with the sequence of every record of `input`, in file order.
+pub fn for_each_record(input: &Path, mut on_record: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    let input_error = |message: String| Error::Input {
+        path: input.to_path_buf(),
+        message,
+    };
+    let parsed = if input.as_os_str() == STDIN {
+        needletail::parse_fastx_stdin()
+    } else {
+        let metadata = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if metadata.is_dir() {
+            return Err(input_error("is a directory, not a FASTA/FASTQ file".into()));
+        }
+        let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
+        needletail::parse_fastx_reader(file)
+    };
+    let mut reader = parsed.map_err(|e| input_error(describe(&e)))?;
+    while let Some(record) = reader.next() {
+        let record = record.map_err(|e| input_error(describe(&e)))?;
+        on_record(&record.seq())?;
+    }
+    Ok(())
+}
+
+/// needletail's message, reworded where it would puzzle a user.
+fn describe(error: &needletail::errors::ParseError) -> String {
+    use needletail::errors::ParseErrorKind;
+    match error.kind {
+        ParseErrorKind::EmptyFile => "empty file (no FASTA/FASTQ records)".into(),
+        ParseErrorKind::UnknownFormat => {
+            "not FASTA or FASTQ (a record must start with '>' or '@'), nor gz/bz2/xz/zst".into()
+        }
+        ParseErrorKind::Io => format!(
+            "read failed (corrupt or truncated compressed data?): {}",
+            error.msg
+        ),
+        _ => error.to_string(),
+    }
+}
+
+/// The maximal runs of A/C/G/T (either case) in `sequence`, each with its start.
+pub fn acgt_runs(sequence: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start < sequence.len() && base_code(sequence[start]) == NOT_ACGT {
+            start += 1;
+        }
+        if start >= sequence.len() {
+            return None;
+        }
+        let end = sequence[start..]
+            .iter()
+            .position(|&b| base_code(b) == NOT_ACGT)
+            .map_or(sequence.len(), |n| start + n);
+        let run = (start, &sequence[start..end]);
+        start = end;
+        Some(run)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_split_at_every_non_acgt_base() {
+        let runs: Vec<_> = acgt_runs(b"NNacgTNNRYACNG").collect();
+        assert_eq!(
+            runs,
+            vec![(2, &b"acgT"[..]), (10, &b"AC"[..]), (13, &b"G"[..])]
+        );
+        assert_eq!(acgt_runs(b"NNNN").count(), 0);
+        assert_eq!(acgt_runs(b"").count(), 0);
+        assert_eq!(
+            acgt_runs(b"ACGT").collect::<Vec<_>>(),
+            vec![(0, &b"ACGT"[..])]
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! dna2vec-style training sentences, re-drawn every epoch from the seed.
+//!
+//! Each record is cut into consecutive segments of uniform random length in
+//! [`SEGMENT_MIN`, `SEGMENT_MAX`]; a segment is replaced by its reverse complement with
+//! probability 1/2; non-ACGT bases split it (the corpus holds A/C/G/T runs only), and each
+//! piece is a sentence. At every start a k is drawn uniformly from the k range and the k-mer
+//! there becomes a token, if it fits in the piece. Without fragmentation, runs are cut every
+//! `PLAIN_SENTENCE_LEN` token starts instead, and tokens overhang the cut so no k-mer is lost.
+//!
+//! The corpus is split into shards of `SHARD_BASES` bases; a shard owns the sentences that
+//! start in it. The random draws of a shard (k per position) and of a record (its cuts and
+//! flips) come from streams seeded by (seed, epoch, shard or record), so the sentences do not
+//! depend on the number of threads.
+
+use crate::config::{Config, KRange, PLAIN_SENTENCE_LEN, SEGMENT_MAX, SEGMENT_MIN};
+use crate::corpus::{Corpus, Run};
+use crate::dna::{canonical, reverse_complement};
+use crate::kmer_index::KmerIndex;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Bases per shard, the unit of parallel work.
+pub const SHARD_BASES: u64 = 1 << 16;
+
+/// The independent random streams, so that one kind of draw never shifts another.
+#[derive(Debug, Clone, Copy)]
+pub enum Stream {
+    /// A record's segment lengths and flips.
+    Segments = 1,
+    /// A shard's k per position.
+    KChoice = 2,
+    /// A shard's training draws (windows, subsampling, negatives).
+    Training = 3,
+}
+
+/// The generator of one stream of one (epoch, record or shard), from the run's seed.
+pub fn stream_rng(seed: u64, stream: Stream, epoch: u64, item: u64) -> Xoshiro256PlusPlus {
+    let mut h = seed;
+    for x in [stream as u64, epoch, item] {
+        h = splitmix64(h ^ splitmix64(x));
+    }
+    Xoshiro256PlusPlus::seed_from_u64(h)
+}
+
+/// SplitMix64's finaliser: a bijective 64-bit mix.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Draws an integer uniformly in `0..n` from 32 random bits (Lemire's multiply-shift).
+#[inline]
+pub fn below(random: u32, n: u32) -> u32 {
+    ((random as u64 * n as u64) >> 32) as u32
+}
+
+/// The tokenisation settings of a run.
+#[derive(Debug, Clone)]
+pub struct Tokenizer {
+    index: KmerIndex,
+    k: KRange,
+    canonical: bool,
+    fragment: bool,
+    flip: bool,
+    seed: u64,
+}
+
+/// Reusable buffers of one worker.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    bases: Vec<u8>,
+    tokens: Vec<u32>,
+}
+
+/// One sentence before tokenisation: token starts `from..to` of a run, bases readable up to
+/// `limit` (all in run coordinates), reverse-complemented or not.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    from: u64,
+    to: u64,
+    limit: u64,
+    flip: bool,
+}
+
+impl Tokenizer {
+    /// The tokeniser of `config`'s settings.
+    pub fn new(config: &Config) -> Self {
+        Tokenizer {
+            index: KmerIndex::new(config.k),
+            k: config.k,
+            canonical: config.canonical,
+            fragment: config.fragment,
+            flip: config.flip,
+            seed: config.seed,
+        }
+    }
+
+    /// The number of shards of a corpus.
+    pub fn shards(corpus: &Corpus) -> usize {
+        corpus.total_bases().div_ceil(SHARD_BASES) as usize
+    }
+
+    /// The expected number of tokens in one epoch: every start where a k-mer fits in its run.
+    pub fn expected_tokens(&self, corpus: &Corpus) -> u64 {
+        let per_k: u64 = self
+            .k
+            .iter()
+            .map(|k| {
+                corpus
+                    .runs()
+                    .iter()
+                    .map(|r| (r.len + 1).saturating_sub(k as u64))
+                    .sum::<u64>()
+            })
+            .sum();
+        per_k / self.k.len() as u64
+    }
+
+    /// Calls `on_sentence` with the token ids of every sentence that `shard` owns in `epoch`.
+    pub fn for_each_sentence(
+        &self,
+        corpus: &Corpus,
+        epoch: u64,
+        shard: usize,
+        scratch: &mut Scratch,
+        mut on_sentence: impl FnMut(&[u32]),
+    ) {
+        let lo = shard as u64 * SHARD_BASES;
+        let hi = lo + SHARD_BASES;
+        let runs = corpus.runs();
+        let first = runs.partition_point(|r| r.start + r.len <= lo);
+        let mut k_rng = stream_rng(self.seed, Stream::KChoice, epoch, shard as u64);
+        let mut segments: Option<Segments> = None;
+        for run in runs[first..].iter().take_while(|r| r.start < hi) {
+            if self.fragment && segments.as_ref().is_none_or(|s| s.record != run.record) {
+                segments = Some(Segments::new(self.seed, epoch, run.record));
+            }
+            let mut from = 0;
+            while from < run.len {
+                let mut piece = match segments.as_mut() {
+                    Some(segments) => segments.piece(run, from),
+                    None => self.plain_piece(run, from, epoch),
+                };
+                piece.flip &= self.flip;
+                let start = run.start + piece.from;
+                if start >= hi {
+                    break;
+                }
+                if start >= lo {
+                    self.tokenize(corpus, run, piece, &mut k_rng, scratch);
+                    if !scratch.tokens.is_empty() {
+                        on_sentence(&scratch.tokens);
+                    }
+                }
+                from = piece.to;
+            }
+        }
+    }
+
+    /// Without fragmentation: `PLAIN_SENTENCE_LEN` starts, overhanging to the run's end.
+    fn plain_piece(&self, run: &Run, from: u64, epoch: u64) -> Piece {
+        let start = run.start + from;
+        Piece {
+            from,
+            to: (from + PLAIN_SENTENCE_LEN as u64).min(run.len),
+            limit: run.len,
+            flip: self.flip
+                && splitmix64(self.seed ^ splitmix64(epoch ^ splitmix64(start))) & 1 == 1,
+        }
+    }
+
+    /// Fills `scratch.tokens` with the ids of a piece's tokens.
+    fn tokenize(
+        &self,
+        corpus: &Corpus,
+        run: &Run,
+        piece: Piece,
+        k_rng: &mut impl Rng,
+        scratch: &mut Scratch,
+    ) {
+        let k_max = self.k.max as u64;
+        let end = piece.limit.min(piece.to + k_max - 1);
+        scratch.bases.clear();
+        corpus.copy_bases(run.start + piece.from, run.start + end, &mut scratch.bases);
+        scratch.tokens.clear();
+        let bases = &scratch.bases;
+        let available = bases.len();
+        let mask = if k_max == 32 {
+            u64::MAX
+        } else {
+            (1u64 << (2 * k_max)) - 1
+        };
+        // `window` is the code of the k_max bases from the current start (zero-padded past
+        // the end); the k-mer of length k there is its top 2k bits.
+        let mut window = 0u64;
+        for i in 0..k_max as usize - 1 {
+            window = (window << 2) | *bases.get(i).unwrap_or(&0) as u64;
+        }
+        let k_choices = self.k.len() as u32;
+        for i in 0..(piece.to - piece.from) as usize {
+            window =
+                ((window << 2) | *bases.get(i + k_max as usize - 1).unwrap_or(&0) as u64) & mask;
+            let k = if k_choices == 1 {
+                self.k.min
+            } else {
+                self.k.min + below(k_rng.next_u32(), k_choices) as usize
+            };
+            if i + k > available {
+                continue;
+            }
+            let mut code = window >> (2 * (k_max as usize - k));
+            if self.canonical {
+                code = canonical(code, k);
+            } else if piece.flip {
+                code = reverse_complement(code, k);
+            }
+            scratch.tokens.push(self.index.id(k, code));
+        }
+        if piece.flip {
+            scratch.tokens.reverse();
+        }
+    }
+}
+
+/// The dna2vec segments of one record in one epoch, drawn in order from the record's stream.
+struct Segments {
+    record: u64,
+    rng: Xoshiro256PlusPlus,
+    /// The current segment, in record coordinates, and whether it is flipped.
+    start: u64,
+    end: u64,
+    flip: bool,
+}
+
+impl Segments {
+    fn new(seed: u64, epoch: u64, record: u64) -> Self {
+        let mut segments = Segments {
+            record,
+            rng: stream_rng(seed, Stream::Segments, epoch, record),
+            start: 0,
+            end: 0,
+            flip: false,
+        };
+        segments.advance();
+        segments
+    }
+
+    fn advance(&mut self) {
+        let span = (SEGMENT_MAX - SEGMENT_MIN + 1) as u32;
+        let random = self.rng.next_u64();
+        self.start = self.end;
+        self.end = self.start + SEGMENT_MIN as u64 + below(random as u32, span) as u64;
+        self.flip = random >> 63 == 1;
+    }
+
+    /// The piece of `run` from run position `from` to the end of its segment or run.
+    fn piece(&mut self, run: &Run, from: u64) -> Piece {
+        let pos = run.record_pos + from;
+        while self.end <= pos {
+            self.advance();
+        }
+        let to = (self.end - run.record_pos).min(run.len);
+        Piece {
+            from,
+            to,
+            limit: to,
+            flip: self.flip,
+        }
+    }
+}
