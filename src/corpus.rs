@@ -251,7 +251,6 @@ impl KmerCounter {
 mod tests {
     use super::*;
     use crate::dna::kmer_code;
-    use std::io::Write as _;
 
     fn corpus_of(fasta: &str, k: KRange) -> Result<Corpus> {
         let mut file = tempfile::NamedTempFile::new().unwrap();

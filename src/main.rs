@@ -38,6 +38,10 @@ fn run(cli: &Cli) -> Result<()> {
             }
             if cli.verbose {
                 eprintln!("{}", serde_json::to_string_pretty(&stats)?);
+                eprintln!(
+                    "kmer2vec: training {:.2} s, whole run {:.2} s",
+                    stats.train.seconds, stats.total_seconds
+                );
             }
         }
         Command::Tokens(args) => {

@@ -86,6 +86,8 @@ pub struct TrainStats {
     /// The SIMD path used.
     pub simd: String,
     pub threads: usize,
+    /// Training wall-clock time (not serialised: see `pipeline::EmbedStats`).
+    #[serde(skip)]
     pub seconds: f64,
 }
 

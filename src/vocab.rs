@@ -169,7 +169,7 @@ mod tests {
             canonical: true,
             ..config
         };
-        let vocab = Vocab::new(index, &counts, &canonical).unwrap();
+        let vocab = Vocab::new(index.clone(), &counts, &canonical).unwrap();
         assert_eq!(vocab.len(), 2);
         assert_eq!(vocab.count(vocab.row(id("AC") as u32)), 7);
         assert_eq!(vocab.count(vocab.row(id("AT") as u32)), 5);
