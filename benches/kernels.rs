@@ -1,1 +1,115 @@
-fn main() {}
+//! Criterion benchmarks of the hot kernels: 2-bit encoding and reverse complement, alias
+//! draws, and one batched SGNS window update. Each checks its result before timing it.
+//!
+//!     cargo bench --bench kernels
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use kmer2vec::alias::AliasTable;
+use kmer2vec::dna::{kmer_code, kmer_string, reverse_complement};
+use kmer2vec::sgns::{Simd, WindowBatch};
+use std::hint::black_box;
+
+/// A deterministic pseudo-random DNA sequence.
+fn sequence(len: usize) -> Vec<u8> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            b"ACGT"[(state >> 60) as usize & 3]
+        })
+        .collect()
+}
+
+fn encoding(c: &mut Criterion) {
+    let seq = sequence(1 << 16);
+    let k = 8;
+    // Check: every 8-mer round-trips and its reverse complement is an involution.
+    for kmer in seq.windows(k).take(1000) {
+        let code = kmer_code(kmer).unwrap();
+        assert_eq!(kmer_string(code, k).as_bytes(), kmer);
+        assert_eq!(reverse_complement(reverse_complement(code, k), k), code);
+    }
+    let mut group = c.benchmark_group("encoding");
+    group.throughput(Throughput::Elements((seq.len() - k + 1) as u64));
+    group.bench_function("kmer_code+revcomp 8-mers", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            for kmer in black_box(&seq).windows(k) {
+                let code = kmer_code(kmer).unwrap();
+                sum = sum.wrapping_add(code ^ reverse_complement(code, k));
+            }
+            sum
+        })
+    });
+    group.finish();
+}
+
+fn alias_draws(c: &mut Criterion) {
+    let weights: Vec<f64> = (0..87_360)
+        .map(|i| ((i % 97) as f64 + 1.0).powf(0.75))
+        .collect();
+    let table = AliasTable::new(&weights);
+    // Check: the heaviest and lightest index appear in proportion over many draws.
+    let mut state = 1u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state
+    };
+    let (mut heavy, mut light) = (0u64, 0u64);
+    for _ in 0..4_000_000 {
+        match table.draw(next()) % 97 {
+            96 => heavy += 1,
+            0 => light += 1,
+            _ => {}
+        }
+    }
+    let ratio = heavy as f64 / light as f64;
+    assert!((ratio - 97f64.powf(0.75)).abs() < 1.5, "draw ratio {ratio}");
+    let mut group = c.benchmark_group("alias");
+    group.throughput(Throughput::Elements(1024));
+    group.bench_function("draw (87,360 weights)", |b| {
+        b.iter(|| (0..1024).fold(0u32, |acc, _| acc ^ table.draw(next())))
+    });
+    group.finish();
+}
+
+fn sgns_step(c: &mut Criterion) {
+    let (dim, m, negatives) = (104, 10, 5);
+    let mut group = c.benchmark_group("sgns");
+    group.throughput(Throughput::Elements((m * (negatives + 1)) as u64));
+    for simd in [Simd::portable(), Simd::detect()] {
+        let mut batch = WindowBatch::new(dim, m, negatives);
+        for (i, x) in batch.inputs.iter_mut().enumerate() {
+            *x = ((i % 17) as f32 - 8.0) / 100.0;
+        }
+        for (i, x) in batch.targets.iter_mut().enumerate() {
+            *x = ((i % 13) as f32 - 6.0) / 100.0;
+        }
+        // Check: a step against zero-score pairs moves the positive up and negatives down.
+        let loss = batch.step_with(simd, m, 0.025, 0.0, true);
+        assert!(loss.is_finite() && loss > 0.0);
+        let before: f32 = (0..dim).map(|d| batch.inputs[d] * batch.targets[d]).sum();
+        let after: f32 = (0..dim)
+            .map(|d| {
+                (batch.inputs[d] + batch.input_deltas[d])
+                    * (batch.targets[d] + batch.target_deltas[d])
+            })
+            .sum();
+        assert!(
+            after > before,
+            "the positive pair's score must rise: {before} → {after}"
+        );
+        group.bench_function(
+            format!("window m={m} K={negatives} dim={dim} ({})", simd.name()),
+            |b| b.iter(|| batch.step_with(simd, black_box(m), 0.025, 0.0, false)),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, encoding, alias_draws, sgns_step);
+criterion_main!(benches);

@@ -237,7 +237,8 @@ mod tests {
     #[test]
     fn validation_names_the_option() {
         assert!(Config::default().validate().is_ok());
-        let cases: [(fn(&mut Config), &str); 6] = [
+        type Case = (fn(&mut Config), &'static str);
+        let cases: [Case; 6] = [
             (|c| c.k = KRange { min: 8, max: 3 }, "--k"),
             (|c| c.k = KRange { min: 3, max: 13 }, "--k"),
             (|c| c.dim = 0, "--dim"),

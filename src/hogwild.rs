@@ -8,6 +8,7 @@
 //! on, the one word2vec, gensim and finalfrontier make. On the supported targets an aligned
 //! `f32` load or store is never torn, so a reader sees an old or a new value, never a mix.
 
+use crate::kernels;
 use std::cell::UnsafeCell;
 
 /// Rows are padded with zeros to a multiple of this many values, so that the SIMD kernels
@@ -96,6 +97,50 @@ impl HogwildMatrix {
                 cell.write(cell.read() + d);
             }
         }
+    }
+
+    /// `row · x` for a local vector `x` of `stride` values, read in place. `AVX2` as in
+    /// `kernels::dot`.
+    #[inline(always)]
+    pub(crate) fn dot_row<const AVX2: bool>(&self, row: u32, x: &[f32]) -> f32 {
+        let x = &x[..self.stride];
+        // SAFETY: `row_ptr` checked the row's `stride` values lie in the matrix; `x` holds
+        // `stride` values; the AVX2 contract is the caller's. Writers may race (module docs).
+        unsafe { kernels::dot_raw::<AVX2>(self.row_ptr(row), x.as_ptr(), self.stride) }
+    }
+
+    /// `y ← y + a·row` for a local vector `y` of `stride` values.
+    #[inline(always)]
+    pub(crate) fn axpy_from_row<const AVX2: bool>(&self, row: u32, a: f32, y: &mut [f32]) {
+        let y = &mut y[..self.stride];
+        // SAFETY: as in `dot_row`; `y` is a distinct local buffer.
+        unsafe { kernels::axpy_raw::<AVX2>(a, self.row_ptr(row), y.as_mut_ptr(), self.stride) }
+    }
+
+    /// `row ← row + a·x` for a local vector `x` of `stride` values, in place.
+    #[inline(always)]
+    pub(crate) fn axpy_to_row<const AVX2: bool>(&self, row: u32, a: f32, x: &[f32]) {
+        let x = &x[..self.stride];
+        // SAFETY: as in `dot_row`; `x` is a distinct local buffer. Writers may race.
+        unsafe { kernels::axpy_raw::<AVX2>(a, x.as_ptr(), self.row_ptr(row), self.stride) }
+    }
+
+    /// Asks the CPU to start loading a row into cache (a hint: no effect on values).
+    #[inline(always)]
+    pub fn prefetch_row(&self, row: u32) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            const LINE: usize = 64 / std::mem::size_of::<f32>();
+            let base = self.row_ptr(row);
+            for offset in (0..self.stride).step_by(LINE) {
+                // SAFETY: SSE is part of x86_64; `offset < stride` keeps the address inside
+                // the row that `row_ptr` checked; a prefetch reads nothing into the program.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(base.add(offset) as *const i8) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = row;
     }
 
     /// The values, row-major without padding, once training is over.

@@ -58,6 +58,39 @@ pub(crate) fn axpy<const AVX2: bool>(a: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
+/// `Σ a_i·b_i` for `i < n` over raw pointers: the form the Hogwild matrix uses on shared rows.
+///
+/// # Safety
+/// `a` and `b` valid for `n` reads; with `AVX2`, the CPU has AVX2 and FMA (see `dot`).
+#[inline(always)]
+pub(crate) unsafe fn dot_raw<const AVX2: bool>(a: *const f32, b: *const f32, n: usize) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        return avx2::dot(a, b, n);
+    }
+    let mut sum = 0.0;
+    for i in 0..n {
+        sum += a.add(i).read() * b.add(i).read();
+    }
+    sum
+}
+
+/// `y_i ← y_i + a·x_i` for `i < n` over raw pointers.
+///
+/// # Safety
+/// `x` valid for `n` reads, `y` for `n` reads and writes, not overlapping; with `AVX2`, the
+/// CPU has AVX2 and FMA.
+#[inline(always)]
+pub(crate) unsafe fn axpy_raw<const AVX2: bool>(a: f32, x: *const f32, y: *mut f32, n: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        return avx2::axpy(a, x, y, n);
+    }
+    for i in 0..n {
+        y.add(i).write(y.add(i).read() + a * x.add(i).read());
+    }
+}
+
 /// `out[j] = a · rows[j]` for the `out.len()` rows of length `a.len()` packed in `rows`.
 #[inline(always)]
 pub(crate) fn dot_rows<const AVX2: bool>(a: &[f32], rows: &[f32], out: &mut [f32]) {

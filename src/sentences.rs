@@ -270,3 +270,161 @@ impl Segments {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dna::{kmer_code, kmer_string};
+    use std::io::Write;
+
+    /// A corpus of pseudo-random records (lengths given), and their sequences.
+    fn corpus(lengths: &[usize], k: KRange) -> (Corpus, Vec<Vec<u8>>) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let records: Vec<Vec<u8>> = lengths
+            .iter()
+            .map(|&n| {
+                (0..n)
+                    .map(|_| b"ACGT"[(rng.next_u32() % 4) as usize])
+                    .collect()
+            })
+            .collect();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        for (i, record) in records.iter().enumerate() {
+            writeln!(file, ">r{i}\n{}", String::from_utf8_lossy(record)).unwrap();
+        }
+        (
+            Corpus::build(&[file.path().to_path_buf()], k, None).unwrap(),
+            records,
+        )
+    }
+
+    fn sentences(tokenizer: &Tokenizer, corpus: &Corpus, epoch: u64) -> Vec<Vec<u32>> {
+        let mut out = Vec::new();
+        let mut scratch = Scratch::default();
+        for shard in 0..Tokenizer::shards(corpus) {
+            tokenizer.for_each_sentence(corpus, epoch, shard, &mut scratch, |ids| {
+                out.push(ids.to_vec())
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn plain_fixed_k_yields_every_kmer_once_in_order() {
+        let k = KRange { min: 6, max: 6 };
+        let (corpus, records) = corpus(&[150_000, 7_000], k);
+        let config = Config {
+            k,
+            fragment: false,
+            flip: false,
+            ..Config::default()
+        };
+        let tokenizer = Tokenizer::new(&config);
+        let sentences = sentences(&tokenizer, &corpus, 0);
+        assert!(sentences.iter().all(|s| s.len() <= PLAIN_SENTENCE_LEN));
+        let got: Vec<String> = sentences
+            .iter()
+            .flatten()
+            .map(|&id| corpus.index().kmer_string(id))
+            .collect();
+        let want: Vec<String> = records
+            .iter()
+            .flat_map(|r| {
+                r.windows(6)
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(tokenizer.expected_tokens(&corpus), want.len() as u64);
+    }
+
+    #[test]
+    fn k_is_drawn_uniformly() {
+        let k = KRange { min: 3, max: 8 };
+        let (corpus, _) = corpus(&[120_000], k);
+        let tokenizer = Tokenizer::new(&Config {
+            k,
+            ..Config::default()
+        });
+        let mut per_k = [0usize; 9];
+        let mut total = 0;
+        for id in sentences(&tokenizer, &corpus, 0).into_iter().flatten() {
+            per_k[corpus.index().kmer(id).0] += 1;
+            total += 1;
+        }
+        for (k, &n) in per_k.iter().enumerate().skip(3) {
+            let share = n as f64 / total as f64;
+            assert!((share - 1.0 / 6.0).abs() < 0.01, "k = {k}: {share:.4}");
+        }
+    }
+
+    #[test]
+    fn fragments_are_dna2vec_segments_redrawn_each_epoch() {
+        let k = KRange { min: 3, max: 8 };
+        let (corpus, records) = corpus(&[200_000], k);
+        let tokenizer = Tokenizer::new(&Config {
+            k,
+            ..Config::default()
+        });
+        let epoch0 = sentences(&tokenizer, &corpus, 0);
+        // A segment of L bases holds at most L tokens (one per start that fits).
+        assert!(epoch0.iter().all(|s| s.len() <= SEGMENT_MAX));
+        let mean = epoch0.iter().map(Vec::len).sum::<usize>() as f64 / epoch0.len() as f64;
+        assert!((3000.0..4000.0).contains(&mean), "mean sentence {mean}");
+        assert_eq!(
+            epoch0,
+            sentences(&tokenizer, &corpus, 0),
+            "same seed and epoch, same sentences"
+        );
+        assert_ne!(
+            epoch0,
+            sentences(&tokenizer, &corpus, 1),
+            "each epoch re-draws"
+        );
+        // Flipped segments hold reverse complements: every token is a k-mer of either strand.
+        let text = String::from_utf8_lossy(&records[0]).into_owned();
+        let reverse =
+            String::from_utf8_lossy(&bio::alphabets::dna::revcomp(&records[0])).into_owned();
+        let (mut forward, mut flipped) = (0, 0);
+        for sentence in epoch0.iter().take(20) {
+            let first = corpus.index().kmer_string(sentence[0]);
+            let last = corpus.index().kmer_string(*sentence.last().unwrap());
+            let joined = sentence
+                .iter()
+                .map(|&id| corpus.index().kmer_string(id))
+                .collect::<Vec<_>>();
+            assert!(joined
+                .iter()
+                .all(|t| text.contains(t.as_str()) || reverse.contains(t.as_str())));
+            if text.contains(first.as_str()) && text.contains(last.as_str()) {
+                forward += 1;
+            } else {
+                flipped += 1;
+            }
+        }
+        assert!(
+            forward > 0 && flipped > 0,
+            "{forward} forward, {flipped} flipped"
+        );
+    }
+
+    #[test]
+    fn canonical_tokens_are_strand_free() {
+        let k = KRange { min: 5, max: 5 };
+        let (corpus, _) = corpus(&[20_000], k);
+        let tokenizer = Tokenizer::new(&Config {
+            k,
+            canonical: true,
+            ..Config::default()
+        });
+        for id in sentences(&tokenizer, &corpus, 0).into_iter().flatten() {
+            let text = corpus.index().kmer_string(id);
+            let code = kmer_code(text.as_bytes()).unwrap();
+            assert!(
+                code <= reverse_complement(code, 5),
+                "{text} is not canonical"
+            );
+            assert_eq!(kmer_string(code, 5), text);
+        }
+    }
+}

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::hogwild::{padded, HogwildMatrix};
+use crate::kernels::{self, SigmoidTable};
 use crate::sentences::{below, stream_rng, Scratch, Stream, Tokenizer};
 use crate::sgns::{Simd, WindowBatch};
 use crate::vocab::{Vocab, NO_ROW};
@@ -124,6 +125,7 @@ pub fn train(
             0 => usize::MAX,
             n => n,
         },
+        sigmoid: SigmoidTable::default(),
     };
     let planned = tokenizer.expected_tokens(corpus) * config.epochs as u64;
     progress.planned.store(planned.max(1), Ordering::Relaxed);
@@ -167,6 +169,7 @@ struct Trainer<'a> {
     trained: AtomicU64,
     /// Contexts per batched update (one draw of negatives each).
     group: usize,
+    sigmoid: SigmoidTable,
 }
 
 /// One worker's buffers.
@@ -182,7 +185,11 @@ impl Worker {
         Worker {
             scratch: Scratch::default(),
             rows: Vec::new(),
-            batch: WindowBatch::new(padded(config.dim), 2 * config.window, config.negatives),
+            batch: WindowBatch::new(
+                padded(config.dim),
+                (2 * config.window).max(3),
+                config.negatives,
+            ),
             targets: vec![0; config.negatives + 1],
         }
     }
@@ -232,7 +239,11 @@ impl Trainer<'_> {
             // SAFETY: `self.simd` proves the CPU has AVX2 and FMA.
             return unsafe { self.train_sentence_avx2(rows, batch, targets, rng) };
         }
-        self.train_sentence_with::<false>(rows, batch, targets, rng)
+        if self.group == 1 {
+            self.train_pairs::<false>(rows, batch, targets, rng)
+        } else {
+            self.train_sentence_with::<false>(rows, batch, targets, rng)
+        }
     }
 
     /// `train_sentence_with` compiled for AVX2 and FMA: the kernels, row copies and row
@@ -246,10 +257,90 @@ impl Trainer<'_> {
         targets: &mut [u32],
         rng: &mut impl Rng,
     ) -> LossMeter {
-        self.train_sentence_with::<true>(rows, batch, targets, rng)
+        if self.group == 1 {
+            self.train_pairs::<true>(rows, batch, targets, rng)
+        } else {
+            self.train_sentence_with::<true>(rows, batch, targets, rng)
+        }
     }
 
-    /// Slides the window over one sentence of rows; each center gets one batched update.
+    /// word2vec's update, pair by pair and in place (`--share-negatives 1`): for each
+    /// context c of center w, K fresh negatives; for each target t with label y,
+    /// g = η·(y − σ(u_c·v_t)), e += g·v_t, v_t += g·u_c; finally u_c += e.
+    #[inline(always)]
+    fn train_pairs<const AVX2: bool>(
+        &self,
+        rows: &[u32],
+        batch: &mut WindowBatch,
+        targets: &mut [u32],
+        rng: &mut impl Rng,
+    ) -> LossMeter {
+        let (stride, window) = (self.inputs.stride(), self.config.window);
+        let lr = self.learning_rate();
+        let decay = -lr * self.config.l2;
+        let mut loss = LossMeter::default();
+        // Reuse the batch buffers: the context row, its update, and a scratch row.
+        let (context_row, rest) = batch.inputs.split_at_mut(stride);
+        let (error, scratch) = rest.split_at_mut(stride);
+        // Negatives are drawn one pair ahead and their rows prefetched.
+        let mut upcoming: Vec<u32> = (1..targets.len())
+            .map(|_| self.vocab.draw_noise(rng.next_u64()))
+            .collect();
+        for (center_pos, &center) in rows.iter().enumerate() {
+            let b = 1 + below(rng.next_u32(), window as u32) as usize;
+            let from = center_pos.saturating_sub(b);
+            let to = (center_pos + b + 1).min(rows.len());
+            let with_loss = center_pos % LOSS_EVERY == 0;
+            if let Some(&entering) = rows.get(center_pos + window + 1) {
+                self.inputs.prefetch_row(entering);
+            }
+            if let Some(&next) = rows.get(center_pos + 1) {
+                self.outputs.prefetch_row(next);
+            }
+            for pos in (from..to).filter(|&p| p != center_pos) {
+                let context = rows[pos];
+                self.inputs.read_row(context, context_row);
+                error[..stride].fill(0.0);
+                targets[0] = center;
+                for (target, upcoming) in targets[1..].iter_mut().zip(upcoming.iter_mut()) {
+                    *target = *upcoming;
+                    *upcoming = self.vocab.draw_noise(rng.next_u64());
+                    self.outputs.prefetch_row(*upcoming);
+                }
+                for (j, &target) in targets.iter().enumerate() {
+                    if j > 0 && target == center {
+                        continue;
+                    }
+                    let p = self
+                        .sigmoid
+                        .sigmoid(self.outputs.dot_row::<AVX2>(target, context_row));
+                    let label = if j == 0 { 1.0 } else { 0.0 };
+                    if with_loss {
+                        let likelihood = if j == 0 { p } else { 1.0 - p };
+                        loss.sum -= (likelihood.max(1e-7) as f64).ln();
+                        loss.pairs += 1;
+                    }
+                    let g = lr * (label - p);
+                    self.outputs.axpy_from_row::<AVX2>(target, g, error);
+                    if decay != 0.0 {
+                        self.outputs.read_row(target, scratch);
+                        self.outputs.axpy_to_row::<AVX2>(target, decay, scratch);
+                    }
+                    self.outputs.axpy_to_row::<AVX2>(target, g, context_row);
+                }
+                if decay != 0.0 {
+                    kernels::axpy::<AVX2>(decay, context_row, error);
+                }
+                self.inputs.add_to_row(context, error);
+            }
+        }
+        loss
+    }
+
+    /// Slides the window over one sentence of rows; each group of contexts gets one batched
+    /// update against the center and a draw of negatives. Negatives are drawn one group
+    /// ahead, and their rows prefetched, so that the cache misses of random rows overlap
+    /// with the arithmetic of the current group.
     #[inline(always)]
     fn train_sentence_with<const AVX2: bool>(
         &self,
@@ -259,12 +350,16 @@ impl Trainer<'_> {
         rng: &mut impl Rng,
     ) -> LossMeter {
         let mut contexts = Vec::with_capacity(2 * self.config.window);
-        let (stride, window) = (self.inputs.stride(), self.config.window as u32);
+        let (stride, window) = (self.inputs.stride(), self.config.window);
         let lr = self.learning_rate();
         let mut loss = LossMeter::default();
+        let negatives = targets.len() - 1;
+        let mut upcoming: Vec<u32> = (0..negatives)
+            .map(|_| self.vocab.draw_noise(rng.next_u64()))
+            .collect();
         for (center_pos, &center) in rows.iter().enumerate() {
             // The effective window b is uniform in 1..=window, as in word2vec.
-            let b = 1 + below(rng.next_u32(), window) as usize;
+            let b = 1 + below(rng.next_u32(), window as u32) as usize;
             let from = center_pos.saturating_sub(b);
             let to = (center_pos + b + 1).min(rows.len());
             contexts.clear();
@@ -273,6 +368,12 @@ impl Trainer<'_> {
                     .iter()
                     .chain(&rows[center_pos + 1..to]),
             );
+            if let Some(&next) = rows.get(center_pos + 1) {
+                self.outputs.prefetch_row(next);
+            }
+            if let Some(&entering) = rows.get(center_pos + window + 1) {
+                self.inputs.prefetch_row(entering);
+            }
             let with_loss = center_pos % LOSS_EVERY == 0;
             for group in contexts.chunks(self.group) {
                 for (r, &context) in group.iter().enumerate() {
@@ -282,12 +383,14 @@ impl Trainer<'_> {
                 targets[0] = center;
                 batch.skip[0] = false;
                 self.outputs.read_row(center, &mut batch.targets[..stride]);
-                for j in 1..targets.len() {
-                    let negative = self.vocab.draw_noise(rng.next_u64());
-                    targets[j] = negative;
-                    batch.skip[j] = negative == center;
+                for (j, upcoming) in upcoming.iter_mut().enumerate() {
+                    let negative = *upcoming;
+                    targets[j + 1] = negative;
+                    batch.skip[j + 1] = negative == center;
                     self.outputs
-                        .read_row(negative, &mut batch.targets[j * stride..]);
+                        .read_row(negative, &mut batch.targets[(j + 1) * stride..]);
+                    *upcoming = self.vocab.draw_noise(rng.next_u64());
+                    self.outputs.prefetch_row(*upcoming);
                 }
                 let m = group.len();
                 loss.sum += batch.step::<AVX2>(m, lr, self.config.l2, with_loss);

@@ -11,6 +11,7 @@
 #   OUT_DIR     where tokens, models and logs go   (default: a fresh mktemp dir)
 #   ROUNDS      alternating rounds per thread count (default: 3)
 #   THREADS     thread counts to test               (default: "1 2")
+#   K2V_ARGS    extra options for kmer2vec embed     (default: none)
 #   BENCH_VENV  Python venv with gensim etc.        (default: .venv-bench)
 #   KMER2VEC    use this kmer2vec binary instead of building one
 #   MIN_PAIR_COUNT  pmi_check.py --min-pair-count   (default: 100)
@@ -24,6 +25,8 @@ cd "$ROOT"
 DEFAULT_GENOME=/usr/share/doc/ragout/examples/E.Coli/references/MG1655-K12.fasta.gz
 GENOME=${1:-$DEFAULT_GENOME}
 ROUNDS=${ROUNDS:-3}
+# Extra options for `kmer2vec embed`, e.g. K2V_ARGS="--share-negatives 1".
+K2V_ARGS=${K2V_ARGS:-}
 THREADS=${THREADS:-"1 2"}
 BENCH_VENV=${BENCH_VENV:-$ROOT/.venv-bench}
 MIN_PAIR_COUNT=${MIN_PAIR_COUNT:-100}
@@ -115,7 +118,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
             --k $K --no-fragment --no-flip --dim $DIM --window $WINDOW \
             --negatives $NEG --sample $SAMPLE --min-count $MIN_COUNT \
             --epochs $EPOCHS --threads "$T" --seed $SEED --context-vectors \
-            --quiet -o "$OUT_DIR/k2v_t${T}.parquet")
+            --quiet $K2V_ARGS -o "$OUT_DIR/k2v_t${T}.parquet")
         # ${res} unquoted on purpose: "WALL RSS" splits into two fields
         printf 'kmer2vec\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
         log "round $round threads $T kmer2vec: ${res% *} s"
@@ -148,6 +151,7 @@ echo "tokens:   $N_TOKENS  (k=$K, dim=$DIM, window=$WINDOW, negatives=$NEG, samp
 echo "machine:  $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
 echo "versions: $("$K2V" --version 2>/dev/null || echo kmer2vec ?), gensim $("$VPY" -c 'import gensim; print(gensim.__version__)')"
 echo "rounds:   $ROUNDS (medians below; raw times in $TIMES)"
+echo "kmer2vec: extra options '${K2V_ARGS}'"
 echo
 "$VPY" - "$TIMES" "$N_TOKENS" "$PMI_OUT" <<'PY'
 import csv, statistics, sys
