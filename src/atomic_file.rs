@@ -5,34 +5,64 @@ use crate::error::{Error, Result};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-/// Writes `path` through `write`, atomically. On any error the temporary file is removed.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<&std::fs::File>) -> Result<()>,
-) -> Result<()> {
-    let dir = match path.parent() {
+/// The directory an output goes to.
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// A temporary file beside `path`, named after it; errors say what is wrong with `path`.
+fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = directory_of(path);
+    let problem = |message: String| Error::io(path, std::io::Error::other(message));
     if path.is_dir() {
-        return Err(Error::io(path, std::io::Error::other("is a directory")));
+        return Err(problem("is a directory".into()));
+    }
+    if !dir.is_dir() {
+        return Err(problem(format!(
+            "directory {} does not exist",
+            dir.display()
+        )));
     }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(path, e))?;
+        .map_err(|e| {
+            let cause = std::io::Error::from(e.kind());
+            problem(format!(
+                "cannot create a file in {}: {cause}",
+                dir.display()
+            ))
+        })
+}
+
+/// Checks, before any long work, that `path` can be written: its directory exists and
+/// accepts a new file, and it is not a directory itself.
+pub fn check_writable(path: &Path) -> Result<()> {
+    temporary_beside(path).map(drop)
+}
+
+/// Writes `path` through `write`, atomically. On any error the temporary file is removed.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&std::fs::File>) -> Result<()>,
+) -> Result<()> {
+    let temp = temporary_beside(path)?;
     {
         let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
         write(&mut out)?;
         out.flush().map_err(|e| Error::io(path, e))?;
     }
     temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    temp.persist(path)
+        .map_err(|e| Error::io(path, std::io::Error::from(e.error.kind())))?;
     Ok(())
 }
 
@@ -55,5 +85,19 @@ mod tests {
         })
         .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole");
+    }
+
+    #[test]
+    fn unwritable_targets_are_named_before_work() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_writable(&dir.path().join("fine.parquet")).is_ok());
+        let missing = check_writable(&dir.path().join("no/such.parquet")).unwrap_err();
+        assert!(missing.to_string().contains("does not exist"), "{missing}");
+        let directory = check_writable(dir.path()).unwrap_err();
+        assert!(
+            directory.to_string().ends_with("is a directory"),
+            "{directory}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -17,12 +17,12 @@ pub enum Error {
     #[error("{path}: {message}")]
     EmptyInput { path: PathBuf, message: String },
 
-    /// A file system operation on a given path failed.
-    #[error("{path}: {source}")]
+    /// A file system operation on a given path failed. The message holds the cause, so the
+    /// cause is not chained again as a `source`.
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 
     /// The Parquet or Arrow layer failed on a given path.
@@ -36,10 +36,10 @@ pub enum Error {
 
 impl Error {
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The commands as library calls: `embed` (inputs → corpus → vocabulary → training →
 //! output file) and `tokens` (the token stream of the first epoch, for other tools).
 
-use crate::atomic_file::write_atomically;
+use crate::atomic_file::{check_writable, write_atomically};
 use crate::config::{Config, OutputFormat};
 use crate::corpus::{Corpus, ReadStats};
 use crate::dna::BASES;
@@ -35,8 +35,9 @@ pub struct EmbedStats {
     pub total_seconds: f64,
 }
 
-/// Refuses an output path that is also an input.
+/// Refuses an output path that is also an input or cannot be written, before any work.
 fn check_output(inputs: &[PathBuf], output: &Path) -> Result<()> {
+    check_writable(output)?;
     let same = |input: &PathBuf| match (input.canonicalize(), output.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
