@@ -239,11 +239,7 @@ impl Trainer<'_> {
             // SAFETY: `self.simd` proves the CPU has AVX2 and FMA.
             return unsafe { self.train_sentence_avx2(rows, batch, targets, rng) };
         }
-        if self.group == 1 {
-            self.train_pairs::<false>(rows, batch, targets, rng)
-        } else {
-            self.train_sentence_with::<false>(rows, batch, targets, rng)
-        }
+        self.train_sentence_with::<false>(rows, batch, targets, rng)
     }
 
     /// `train_sentence_with` compiled for AVX2 and FMA: the kernels, row copies and row
@@ -257,10 +253,22 @@ impl Trainer<'_> {
         targets: &mut [u32],
         rng: &mut impl Rng,
     ) -> LossMeter {
+        self.train_sentence_with::<true>(rows, batch, targets, rng)
+    }
+
+    /// One sentence, batched by window or pair by pair as `--share-negatives` says.
+    #[inline(always)]
+    fn train_sentence_with<const AVX2: bool>(
+        &self,
+        rows: &[u32],
+        batch: &mut WindowBatch,
+        targets: &mut [u32],
+        rng: &mut impl Rng,
+    ) -> LossMeter {
         if self.group == 1 {
-            self.train_pairs::<true>(rows, batch, targets, rng)
+            self.train_pairs::<AVX2>(rows, batch, targets, rng)
         } else {
-            self.train_sentence_with::<true>(rows, batch, targets, rng)
+            self.train_batched::<AVX2>(rows, batch, targets, rng)
         }
     }
 
@@ -342,7 +350,7 @@ impl Trainer<'_> {
     /// ahead, and their rows prefetched, so that the cache misses of random rows overlap
     /// with the arithmetic of the current group.
     #[inline(always)]
-    fn train_sentence_with<const AVX2: bool>(
+    fn train_batched<const AVX2: bool>(
         &self,
         rows: &[u32],
         batch: &mut WindowBatch,
