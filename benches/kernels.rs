@@ -85,18 +85,20 @@ fn sgns_step(c: &mut Criterion) {
         let mut batch = WindowBatch::new(dim, m, negatives);
         let pseudo_random =
             |i: usize| ((i.wrapping_mul(2_654_435_761) % 1000) as f32 / 1000.0 - 0.5) / 5.0;
-        for (i, x) in batch.inputs.iter_mut().enumerate() {
+        for (i, x) in batch.inputs_mut().iter_mut().enumerate() {
             *x = pseudo_random(i);
         }
-        for (i, x) in batch.targets.iter_mut().enumerate() {
+        for (i, x) in batch.targets_mut().iter_mut().enumerate() {
             *x = pseudo_random(i + 7919);
         }
         // Check: applying one step's deltas lowers the window's loss (gradient descent).
         let before = batch.step_with(simd, m, 0.025, 0.0, true);
-        for (x, d) in batch.inputs.iter_mut().zip(batch.input_deltas.clone()) {
+        let (input_deltas, target_deltas) =
+            (batch.input_deltas.clone(), batch.target_deltas.clone());
+        for (x, d) in batch.inputs_mut().iter_mut().zip(input_deltas) {
             *x += d;
         }
-        for (x, d) in batch.targets.iter_mut().zip(batch.target_deltas.clone()) {
+        for (x, d) in batch.targets_mut().iter_mut().zip(target_deltas) {
             *x += d;
         }
         let after = batch.step_with(simd, m, 0.025, 0.0, true);

@@ -325,7 +325,8 @@ impl SigmoidTable {
         } else if x <= -SIGMOID_BOUND {
             0.0
         } else {
-            let i = ((x + SIGMOID_BOUND) * SIGMOID_RESOLUTION + 0.5) as usize;
+            // In range by the tests above: 0 ≤ i ≤ 2·bound·resolution.
+            let i = ((x + SIGMOID_BOUND) * SIGMOID_RESOLUTION + 0.5) as i32 as usize;
             self.values[i.min(self.values.len() - 1)]
         }
     }

@@ -288,7 +288,7 @@ impl Trainer<'_> {
         let decay = -lr * self.config.l2;
         let mut loss = LossMeter::default();
         // Reuse the batch buffers: the context row, its update, and a scratch row.
-        let (context_row, rest) = batch.inputs.split_at_mut(stride);
+        let (context_row, rest) = batch.inputs_mut().split_at_mut(stride);
         let (error, scratch) = rest.split_at_mut(stride);
         // Negatives are drawn one pair ahead and their rows prefetched.
         let mut upcoming: Vec<u32> = (1..targets.len())
@@ -386,17 +386,18 @@ impl Trainer<'_> {
             for group in contexts.chunks(self.group) {
                 for (r, &context) in group.iter().enumerate() {
                     self.inputs
-                        .read_row(context, &mut batch.inputs[r * stride..]);
+                        .read_row(context, &mut batch.inputs_mut()[r * stride..]);
                 }
                 targets[0] = center;
                 batch.skip[0] = false;
-                self.outputs.read_row(center, &mut batch.targets[..stride]);
+                self.outputs
+                    .read_row(center, &mut batch.targets_mut()[..stride]);
                 for (j, upcoming) in upcoming.iter_mut().enumerate() {
                     let negative = *upcoming;
                     targets[j + 1] = negative;
                     batch.skip[j + 1] = negative == center;
                     self.outputs
-                        .read_row(negative, &mut batch.targets[(j + 1) * stride..]);
+                        .read_row(negative, &mut batch.targets_mut()[(j + 1) * stride..]);
                     *upcoming = self.vocab.draw_noise(rng.next_u64());
                     self.outputs.prefetch_row(*upcoming);
                 }
