@@ -8,7 +8,7 @@ use crate::config::KRange;
 use crate::dna::base_code;
 use crate::error::{Error, Result};
 use crate::kmer_index::KmerIndex;
-use crate::reader::{acgt_runs, for_each_record};
+use crate::reader::{acgt_runs, for_each_record, shown_name};
 use memmap2::Mmap;
 use serde::Serialize;
 use std::io::{BufWriter, Write};
@@ -130,11 +130,6 @@ struct Builder<W: Write> {
 impl<W: Write> Builder<W> {
     /// Reads one input into the corpus; refuses an input without a single run of k_min bases.
     fn read(&mut self, input: &Path, k: KRange) -> Result<()> {
-        let shown = if input.as_os_str() == crate::reader::STDIN {
-            PathBuf::from("<stdin>")
-        } else {
-            input.to_path_buf()
-        };
         let mut longest_run = 0;
         let mut codes = Vec::new();
         for_each_record(input, |sequence| {
@@ -160,18 +155,11 @@ impl<W: Write> Builder<W> {
             }
             self.stats.skipped += (sequence.len() - acgt) as u64;
             Ok(())
-        })
-        .map_err(|e| match e {
-            Error::Input { message, .. } => Error::Input {
-                path: shown.clone(),
-                message,
-            },
-            other => other,
         })?;
         self.stats.inputs.push(input.display().to_string());
         if longest_run < k.min {
             return Err(Error::EmptyInput {
-                path: shown,
+                path: shown_name(input),
                 message: format!(
                     "no run of {} or more A/C/G/T bases (empty, protein or all-N sequence?)",
                     k.min

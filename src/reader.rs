@@ -3,15 +3,24 @@
 
 use crate::dna::{base_code, NOT_ACGT};
 use crate::error::{Error, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The path that means standard input.
 pub const STDIN: &str = "-";
 
+/// How an input is named in messages: `<stdin>` for `-`, else its path.
+pub fn shown_name(input: &Path) -> PathBuf {
+    if input.as_os_str() == STDIN {
+        PathBuf::from("<stdin>")
+    } else {
+        input.to_path_buf()
+    }
+}
+
 /// Calls `on_record` with the sequence of every record of `input`, in file order.
 pub fn for_each_record(input: &Path, mut on_record: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
     let input_error = |message: String| Error::Input {
-        path: input.to_path_buf(),
+        path: shown_name(input),
         message,
     };
     let parsed = if input.as_os_str() == STDIN {
