@@ -1,12 +1,14 @@
 //! Criterion benchmarks of the hot kernels: 2-bit encoding and reverse complement, alias
-//! draws, and one batched SGNS window update. Each checks its result before timing it.
+//! draws, and the SGNS update of one window on each SIMD path. Each checks its result before timing it.
 //!
 //!     cargo bench --bench kernels
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kmer2vec::alias::AliasTable;
 use kmer2vec::dna::{kmer_code, kmer_string, reverse_complement};
-use kmer2vec::sgns::{Simd, WindowBatch};
+use kmer2vec::hogwild::HogwildMatrix;
+use kmer2vec::kernels::SigmoidTable;
+use kmer2vec::sgns::{Loss, Scratch, Simd, Step, Window};
 use std::hint::black_box;
 
 /// A deterministic pseudo-random DNA sequence.
@@ -78,37 +80,75 @@ fn alias_draws(c: &mut Criterion) {
 }
 
 fn sgns_step(c: &mut Criterion) {
-    let (dim, m, negatives) = (104, 10, 5);
+    let (rows, dim, negatives) = (64usize, 100, 5);
+    let contexts: Vec<u32> = (1..=10).collect();
+    let noise: Vec<u32> = (40..40 + negatives as u32).collect();
+    let window = Window {
+        center: 0,
+        contexts: &contexts,
+        noise: &noise,
+    };
+    let pseudo_random =
+        |i: usize| ((i.wrapping_mul(2_654_435_761) % 1000) as f32 / 1000.0 - 0.5) / 5.0;
+    let sigmoid = SigmoidTable::default();
     let mut group = c.benchmark_group("sgns");
-    group.throughput(Throughput::Elements((m * (negatives + 1)) as u64));
-    for simd in [Simd::portable(), Simd::detect()] {
-        let mut batch = WindowBatch::new(dim, m, negatives);
-        let pseudo_random =
-            |i: usize| ((i.wrapping_mul(2_654_435_761) % 1000) as f32 / 1000.0 - 0.5) / 5.0;
-        for (i, x) in batch.inputs_mut().iter_mut().enumerate() {
-            *x = pseudo_random(i);
-        }
-        for (i, x) in batch.targets_mut().iter_mut().enumerate() {
-            *x = pseudo_random(i + 7919);
-        }
-        // Check: applying one step's deltas lowers the window's loss (gradient descent).
-        let before = batch.step_with(simd, m, 0.025, 0.0, true);
-        let (input_deltas, target_deltas) =
-            (batch.input_deltas.clone(), batch.target_deltas.clone());
-        for (x, d) in batch.inputs_mut().iter_mut().zip(input_deltas) {
-            *x += d;
-        }
-        for (x, d) in batch.targets_mut().iter_mut().zip(target_deltas) {
-            *x += d;
-        }
-        let after = batch.step_with(simd, m, 0.025, 0.0, true);
-        assert!(
-            after < before,
-            "one step must lower the loss: {before} → {after}"
+    group.throughput(Throughput::Elements(
+        (contexts.len() * (negatives + 1)) as u64,
+    ));
+    let detected = Simd::detect();
+    for simd in [Simd::portable(), detected.without_avx512(), detected] {
+        let inputs = HogwildMatrix::from_vec((0..rows * dim).map(pseudo_random).collect(), dim);
+        let outputs = HogwildMatrix::from_vec(
+            (0..rows * dim).map(|i| pseudo_random(i + 7919)).collect(),
+            dim,
         );
+        let mut scratch = Scratch::default();
+        let mut step = Step {
+            lr: 0.025,
+            l2: 0.0,
+            negatives,
+            share: usize::MAX,
+            with_loss: true,
+            simd,
+        };
+        // Check: the loss of the window falls as its step is repeated (gradient descent).
+        let mut losses = Vec::new();
+        for _ in 0..3 {
+            let mut loss = Loss::default();
+            step.train(
+                &inputs,
+                &outputs,
+                &window,
+                &sigmoid,
+                &mut scratch,
+                &mut loss,
+            );
+            losses.push(loss.sum);
+        }
+        assert!(
+            losses.windows(2).all(|w| w[1] < w[0]),
+            "repeated steps must lower the loss: {losses:?}"
+        );
+        step.with_loss = false;
         group.bench_function(
-            format!("window m={m} K={negatives} dim={dim} ({})", simd.name()),
-            |b| b.iter(|| batch.step_with(simd, black_box(m), 0.025, 0.0, false)),
+            format!(
+                "window m={} K={negatives} dim={dim} ({})",
+                contexts.len(),
+                simd.name()
+            ),
+            |b| {
+                b.iter(|| {
+                    let mut loss = Loss::default();
+                    step.train(
+                        &inputs,
+                        &outputs,
+                        black_box(&window),
+                        &sigmoid,
+                        &mut scratch,
+                        &mut loss,
+                    );
+                })
+            },
         );
     }
     group.finish();

@@ -1,18 +1,25 @@
 //! Walker's alias method (Vose's construction): exact O(1) draws from a discrete
 //! distribution, one 64-bit random number per draw.
 //!
-//! Each of the n columns holds probability 1/n split between itself (share `threshold[i]/2^32`)
+//! Each of the n columns holds probability 1/n split between itself (share `threshold/2^32`)
 //! and one alias. A draw picks column `i = ⌊u_hi·n / 2^32⌋` from the high 32 bits and keeps `i`
-//! when the low 32 bits fall below the threshold, else returns `alias[i]`.
+//! when the low 32 bits fall below the threshold, else returns the alias. A column that
+//! keeps all of its share is its own alias, so its threshold fits 32 bits.
 
 /// The probability 1 in the 32-bit fixed point of the thresholds.
 const ONE: u64 = 1 << 32;
 
+/// One column: both halves of a draw in one 8-byte load.
+#[derive(Debug, Clone, Copy)]
+struct Column {
+    threshold: u32,
+    alias: u32,
+}
+
 /// An alias table over indices `0..n`.
 #[derive(Debug, Clone)]
 pub struct AliasTable {
-    threshold: Vec<u64>,
-    alias: Vec<u32>,
+    columns: Vec<Column>,
 }
 
 impl AliasTable {
@@ -45,29 +52,39 @@ impl AliasTable {
                 small.push(l);
             }
         }
-        // What is left holds 1 up to rounding: it keeps itself.
-        AliasTable { threshold, alias }
+        // What is left holds 1 up to rounding: it keeps itself (its alias is itself).
+        let columns = threshold
+            .into_iter()
+            .zip(alias)
+            .map(|(threshold, alias)| Column {
+                threshold: threshold.min(u32::MAX as u64) as u32,
+                alias,
+            })
+            .collect();
+        AliasTable { columns }
     }
 
     /// How many indices the table draws from.
     pub fn len(&self) -> usize {
-        self.alias.len()
+        self.columns.len()
     }
 
     /// Never empty by construction.
     pub fn is_empty(&self) -> bool {
-        self.alias.is_empty()
+        self.columns.is_empty()
     }
 
     /// The index that the 64 random bits `random` select.
     #[inline]
     pub fn draw(&self, random: u64) -> u32 {
-        let column = (((random >> 32) * self.alias.len() as u64) >> 32) as usize;
-        if (random & (ONE - 1)) < self.threshold[column] {
-            column as u32
-        } else {
-            self.alias[column]
-        }
+        let index = ((random >> 32) * self.columns.len() as u64) >> 32;
+        let column = self.columns[index as usize];
+        // A coin flip per draw: a conditional move, not a branch the CPU would mispredict.
+        std::hint::select_unpredictable(
+            (random as u32) < column.threshold,
+            index as u32,
+            column.alias,
+        )
     }
 }
 

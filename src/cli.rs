@@ -92,8 +92,8 @@ pub struct EmbedArgs {
     #[arg(long, default_value_t = 5)]
     pub negatives: usize,
 
-    /// Contexts of a window that share one draw of negatives in one batched update
-    /// (0: the whole window, fastest; 1: a draw per pair, as word2vec).
+    /// Contexts of a window that share one draw of negatives (0: the whole window,
+    /// fastest; 1: a draw per pair, as word2vec).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub share_negatives: usize,
 

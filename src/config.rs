@@ -109,8 +109,9 @@ pub struct Config {
     pub window: usize,
     /// Negative samples per positive pair.
     pub negatives: usize,
-    /// How many contexts of a window share one draw of negatives and one batched update:
-    /// 0 is the whole window (Ji et al.'s batching, fastest), 1 is word2vec's draw per pair.
+    /// How many contexts of a window share one draw of negatives: 0 is the whole window
+    /// (Ji et al.'s sharing, fastest: the window's targets stay in L1), 1 is word2vec's draw
+    /// per pair. The updates are sequential SGD either way (`sgns`).
     pub share_negatives: usize,
     /// Passes over the corpus.
     pub epochs: usize,

@@ -191,7 +191,7 @@ impl<W: Write> Packer<W> {
         for &code in codes {
             self.byte |= code << (2 * (self.len % 4));
             self.len += 1;
-            if self.len % 4 == 0 {
+            if self.len.is_multiple_of(4) {
                 self.out.write_all(&[self.byte])?;
                 self.byte = 0;
             }

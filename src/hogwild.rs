@@ -11,15 +11,21 @@
 use crate::kernels;
 use std::cell::UnsafeCell;
 
-/// Rows are padded with zeros to a multiple of this many values, so that the SIMD kernels
-/// run whole 8-lane steps with no scalar tails. Padding stays zero: every update of a
-/// padding value is a multiple of padding values.
-pub const ROW_ALIGN: usize = 8;
+/// Rows are padded with zeros to a multiple of this many values, one 64-byte cache line,
+/// and stored line-aligned: the SIMD kernels run whole 16-lane (AVX-512) or 8-lane (AVX2)
+/// steps with no scalar tails, a row spans as few lines as it can, and two rows never share
+/// a line (no false sharing between threads). Padding stays zero: every update of a padding
+/// value is a multiple of padding values.
+pub const ROW_ALIGN: usize = 16;
+
+/// One cache line of cells.
+#[repr(C, align(64))]
+struct CacheLine([UnsafeCell<f32>; ROW_ALIGN]);
 
 /// A `rows × dim` row-major `f32` matrix shared between training threads, each row padded
-/// to `stride` values.
+/// to `stride` values and starting on a cache line.
 pub struct HogwildMatrix {
-    cells: Box<[UnsafeCell<f32>]>,
+    lines: Box<[CacheLine]>,
     dim: usize,
     stride: usize,
 }
@@ -32,21 +38,24 @@ impl HogwildMatrix {
     /// A matrix of the `values.len() / dim` rows of `values` (row-major, unpadded).
     pub fn from_vec(values: Vec<f32>, dim: usize) -> Self {
         assert!(
-            dim > 0 && values.len() % dim == 0,
+            dim > 0 && values.len().is_multiple_of(dim),
             "matrix of {} values, dim {dim}",
             values.len()
         );
         let stride = padded(dim);
-        let cells = values
-            .chunks_exact(dim)
-            .flat_map(|row| {
-                row.iter()
-                    .copied()
-                    .chain(std::iter::repeat_n(0.0, stride - dim))
+        let mut padded_values = values.chunks_exact(dim).flat_map(|row| {
+            row.iter()
+                .copied()
+                .chain(std::iter::repeat_n(0.0, stride - dim))
+        });
+        let lines = (0..values.len() / dim * stride / ROW_ALIGN)
+            .map(|_| {
+                CacheLine(std::array::from_fn(|_| {
+                    UnsafeCell::new(padded_values.next().unwrap_or(0.0))
+                }))
             })
-            .map(UnsafeCell::new)
             .collect();
-        HogwildMatrix { cells, dim, stride }
+        HogwildMatrix { lines, dim, stride }
     }
 
     /// The padded row length that `read_row` and `add_to_row` work on.
@@ -56,19 +65,24 @@ impl HogwildMatrix {
 
     /// The number of rows.
     pub fn rows(&self) -> usize {
-        self.cells.len() / self.stride
+        self.lines.len() * ROW_ALIGN / self.stride
     }
 
-    /// A raw pointer to the first value of a row, bounds-checked.
+    /// A raw pointer to the first of the `stride` values of a row, bounds-checked and
+    /// 64-byte aligned. Reads and writes through it are Hogwild's races (module docs).
     #[inline(always)]
-    fn row_ptr(&self, row: u32) -> *mut f32 {
+    pub(crate) fn row_ptr(&self, row: u32) -> *mut f32 {
         let start = row as usize * self.stride;
         assert!(
-            start + self.stride <= self.cells.len(),
+            start + self.stride <= self.lines.len() * ROW_ALIGN,
             "row {row} of {}",
             self.rows()
         );
-        UnsafeCell::raw_get(&self.cells[start])
+        // SAFETY: in bounds by the assertion; the pointer comes from the whole slice, so it
+        // may reach every line of the row. `CacheLine` is `repr(C)` over `UnsafeCell<f32>`,
+        // which has the layout of `f32`, so the cells are contiguous `f32`s.
+        let cells = self.lines.as_ptr() as *const UnsafeCell<f32>;
+        UnsafeCell::raw_get(unsafe { cells.add(start) })
     }
 
     /// Copies a padded row into `out[..stride]` (inlined, so that it vectorises with the
@@ -147,10 +161,10 @@ impl HogwildMatrix {
     pub fn into_vec(self) -> Vec<f32> {
         let (dim, stride) = (self.dim, self.stride);
         let values: Vec<f32> = self
-            .cells
+            .lines
             .into_vec()
             .into_iter()
-            .map(UnsafeCell::into_inner)
+            .flat_map(|line| line.0.map(UnsafeCell::into_inner))
             .collect();
         values
             .chunks_exact(stride)
@@ -171,11 +185,17 @@ mod tests {
     #[test]
     fn rows_read_and_add() {
         let matrix = HogwildMatrix::from_vec((0..6).map(|x| x as f32).collect(), 3);
-        assert_eq!((matrix.rows(), matrix.stride()), (2, 8));
-        let mut row = [9.0; 8];
+        assert_eq!((matrix.rows(), matrix.stride()), (2, 16));
+        assert_eq!(
+            matrix.row_ptr(1) as usize % 64,
+            0,
+            "rows start on a cache line"
+        );
+        let mut row = [9.0; 16];
         matrix.read_row(1, &mut row);
-        assert_eq!(row, [3.0, 4.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
-        matrix.add_to_row(0, &[1.0; 8]);
+        assert_eq!(&row[..4], [3.0, 4.0, 5.0, 0.0]);
+        assert!(row[4..].iter().all(|&x| x == 0.0));
+        matrix.add_to_row(0, &[1.0; 16]);
         assert_eq!(matrix.into_vec(), vec![1.0, 2.0, 3.0, 3.0, 4.0, 5.0]);
     }
 }

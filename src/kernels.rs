@@ -3,54 +3,20 @@
 //! The vector kernels come in two forms, chosen by a const parameter: AVX2 + FMA intrinsics
 //! (8 lanes, fused multiply-add), used when the CPU reports both at run time (see
 //! `sgns::Simd`), and portable loops that LLVM vectorises with what the target guarantees
-//! (SSE2 on any x86_64). No `-C target-cpu=native` is needed.
+//! (SSE2 on any x86_64). No `-C target-cpu=native` is needed. The AVX-512 form of the SGNS
+//! step keeps its rows in registers and lives in `sgns`.
 
-/// Lanes per step: one AVX2 register of `f32`.
-const LANES: usize = 8;
-
-/// Σ a_i·b_i over the shorter of the two; with `AVX2`, by AVX2/FMA intrinsics.
+/// y ← y + a·x over the shorter of the two; with `AVX2`, by AVX2/FMA intrinsics.
 ///
 /// The vector kernels are crate-private and take `AVX2 = true` only inside functions that a
 /// `sgns::Simd` value has unlocked: a `Simd` reporting AVX2 exists only on such CPUs.
-#[inline(always)]
-pub(crate) fn dot<const AVX2: bool>(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    #[cfg(target_arch = "x86_64")]
-    if AVX2 {
-        // SAFETY: the caller chose AVX2 after checking the CPU (see `sgns::Simd::detect`);
-        // both slices hold at least `n` values.
-        return unsafe { avx2::dot(a.as_ptr(), b.as_ptr(), n) };
-    }
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f32; LANES];
-    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let (a_tail, b_tail) = (a_chunks.remainder(), b_chunks.remainder());
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for lane in 0..LANES {
-            acc[lane] += x[lane] * y[lane];
-        }
-    }
-    let mut sum = 0.0;
-    for (x, y) in a_tail.iter().zip(b_tail) {
-        sum += x * y;
-    }
-    // A fixed reduction order keeps results identical from run to run.
-    let pairs = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    sum + (pairs[0] + pairs[2]) + (pairs[1] + pairs[3])
-}
-
-/// y ← y + a·x over the shorter of the two; `AVX2` as for `dot`.
 #[inline(always)]
 pub(crate) fn axpy<const AVX2: bool>(a: f32, x: &[f32], y: &mut [f32]) {
     let n = x.len().min(y.len());
     #[cfg(target_arch = "x86_64")]
     if AVX2 {
-        // SAFETY: as in `dot`; `y` is a distinct `&mut` slice of at least `n` values.
+        // SAFETY: the caller chose AVX2 after checking the CPU (see `sgns::Simd::detect`);
+        // `x` holds at least `n` values and `y` is a distinct `&mut` slice of at least `n`.
         return unsafe { avx2::axpy(a, x.as_ptr(), y.as_mut_ptr(), n) };
     }
     for (yi, xi) in y[..n].iter_mut().zip(&x[..n]) {
@@ -61,7 +27,7 @@ pub(crate) fn axpy<const AVX2: bool>(a: f32, x: &[f32], y: &mut [f32]) {
 /// `Σ a_i·b_i` for `i < n` over raw pointers: the form the Hogwild matrix uses on shared rows.
 ///
 /// # Safety
-/// `a` and `b` valid for `n` reads; with `AVX2`, the CPU has AVX2 and FMA (see `dot`).
+/// `a` and `b` valid for `n` reads; with `AVX2`, the CPU has AVX2 and FMA (see `axpy`).
 #[inline(always)]
 pub(crate) unsafe fn dot_raw<const AVX2: bool>(a: *const f32, b: *const f32, n: usize) -> f32 {
     #[cfg(target_arch = "x86_64")]
@@ -88,49 +54,6 @@ pub(crate) unsafe fn axpy_raw<const AVX2: bool>(a: f32, x: *const f32, y: *mut f
     }
     for i in 0..n {
         y.add(i).write(y.add(i).read() + a * x.add(i).read());
-    }
-}
-
-/// `out[j] = a · rows[j]` for the `out.len()` rows of length `a.len()` packed in `rows`.
-#[inline(always)]
-pub(crate) fn dot_rows<const AVX2: bool>(a: &[f32], rows: &[f32], out: &mut [f32]) {
-    let n = a.len();
-    assert!(
-        rows.len() >= out.len() * n,
-        "dot_rows: {} rows of {n} in {}",
-        out.len(),
-        rows.len()
-    );
-    #[cfg(target_arch = "x86_64")]
-    if AVX2 {
-        // SAFETY: AVX2 checked by the caller; `rows` holds `out.len()` rows of `n` (asserted).
-        return unsafe { avx2::dot_rows(a.as_ptr(), rows.as_ptr(), n, out) };
-    }
-    for (j, o) in out.iter_mut().enumerate() {
-        *o = dot::<false>(a, &rows[j * n..(j + 1) * n]);
-    }
-}
-
-/// `out = Σ_r weights[r]·rows[r]` for the `weights.len()` rows of length `out.len()` packed
-/// in `rows`: the row combination both halves of the SGNS update are made of.
-#[inline(always)]
-pub(crate) fn weighted_sum<const AVX2: bool>(weights: &[f32], rows: &[f32], out: &mut [f32]) {
-    let n = out.len();
-    assert!(
-        rows.len() >= weights.len() * n,
-        "weighted_sum: {} rows of {n} in {}",
-        weights.len(),
-        rows.len()
-    );
-    #[cfg(target_arch = "x86_64")]
-    if AVX2 {
-        // SAFETY: AVX2 checked by the caller; `rows` holds `weights.len()` rows of `n`
-        // (asserted) and `out` is a distinct `&mut` slice of `n`.
-        return unsafe { avx2::weighted_sum(weights, rows.as_ptr(), out.as_mut_ptr(), n) };
-    }
-    out.fill(0.0);
-    for (r, &w) in weights.iter().enumerate() {
-        axpy::<false>(w, &rows[r * n..(r + 1) * n], out);
     }
 }
 
@@ -195,93 +118,6 @@ mod avx2 {
         }
     }
 
-    /// `out[j] = a · row_j` for `out.len()` rows of `n` from `rows`: four rows at a time,
-    /// so each chunk of `a` is loaded once for four fused multiply-adds.
-    ///
-    /// # Safety
-    /// AVX2 and FMA; `a` valid for `n` reads, `rows` for `out.len() · n`.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn dot_rows(a: *const f32, rows: *const f32, n: usize, out: &mut [f32]) {
-        let mut j = 0;
-        while j + 4 <= out.len() {
-            let r = [
-                rows.add(j * n),
-                rows.add((j + 1) * n),
-                rows.add((j + 2) * n),
-                rows.add((j + 3) * n),
-            ];
-            let mut acc = [_mm256_setzero_ps(); 4];
-            let mut i = 0;
-            while i + 8 <= n {
-                let x = _mm256_loadu_ps(a.add(i));
-                for q in 0..4 {
-                    acc[q] = _mm256_fmadd_ps(x, _mm256_loadu_ps(r[q].add(i)), acc[q]);
-                }
-                i += 8;
-            }
-            for q in 0..4 {
-                let mut total = horizontal_sum(acc[q]);
-                for t in i..n {
-                    total += *a.add(t) * *r[q].add(t);
-                }
-                out[j + q] = total;
-            }
-            j += 4;
-        }
-        while j < out.len() {
-            out[j] = dot(a, rows.add(j * n), n);
-            j += 1;
-        }
-    }
-
-    /// `out = Σ_r weights[r]·row_r` over rows of `n` from `rows`, four output chunks (32
-    /// values) at a time in registers: each weight is broadcast once per block and each
-    /// output value is stored once.
-    ///
-    /// # Safety
-    /// AVX2 and FMA; `rows` valid for `weights.len() · n` reads, `out` for `n` writes, not
-    /// overlapping.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn weighted_sum(weights: &[f32], rows: *const f32, out: *mut f32, n: usize) {
-        let mut i = 0;
-        while i + 32 <= n {
-            let mut acc = [_mm256_setzero_ps(); 4];
-            for (r, w) in weights.iter().enumerate() {
-                let w = _mm256_set1_ps(*w);
-                let row = rows.add(r * n + i);
-                for (q, acc) in acc.iter_mut().enumerate() {
-                    *acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(row.add(8 * q)), *acc);
-                }
-            }
-            for (q, acc) in acc.iter().enumerate() {
-                _mm256_storeu_ps(out.add(i + 8 * q), *acc);
-            }
-            i += 32;
-        }
-        while i + 8 <= n {
-            let mut acc = _mm256_setzero_ps();
-            for (r, w) in weights.iter().enumerate() {
-                acc = _mm256_fmadd_ps(
-                    _mm256_set1_ps(*w),
-                    _mm256_loadu_ps(rows.add(r * n + i)),
-                    acc,
-                );
-            }
-            _mm256_storeu_ps(out.add(i), acc);
-            i += 8;
-        }
-        while i < n {
-            let mut total = 0.0;
-            for (r, w) in weights.iter().enumerate() {
-                total += w * *rows.add(r * n + i);
-            }
-            *out.add(i) = total;
-            i += 1;
-        }
-    }
-
     /// The sum of the 8 lanes, in a fixed order.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
@@ -338,50 +174,28 @@ mod tests {
 
     #[test]
     fn dot_and_axpy_match_the_definition() {
+        let avx2 = crate::sgns::Simd::detect().avx2_fma();
         for n in [0, 1, 7, 8, 9, 100, 257] {
             let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
             let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
             let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
-            assert!((dot::<false>(&a, &b) as f64 - exact).abs() < 1e-4);
-            let mut y = b.clone();
-            axpy::<false>(0.5, &a, &mut y);
-            for i in 0..n {
-                assert!((y[i] - (b[i] + 0.5 * a[i])).abs() < 1e-6);
-            }
-            if crate::sgns::Simd::detect().avx2_fma() {
-                assert!((dot::<true>(&a, &b) as f64 - exact).abs() < 1e-4);
-                let mut y_avx2 = b.clone();
-                axpy::<true>(0.5, &a, &mut y_avx2);
-                for i in 0..n {
-                    assert!((y_avx2[i] - y[i]).abs() < 1e-6);
+            for use_avx2 in [false, avx2] {
+                // SAFETY: both slices hold n values; AVX2 only where detected.
+                let dot = unsafe {
+                    match use_avx2 {
+                        true => dot_raw::<true>(a.as_ptr(), b.as_ptr(), n),
+                        false => dot_raw::<false>(a.as_ptr(), b.as_ptr(), n),
+                    }
+                };
+                assert!((dot as f64 - exact).abs() < 1e-4, "n {n}, avx2 {use_avx2}");
+                let mut y = b.clone();
+                match use_avx2 {
+                    true => axpy::<true>(0.5, &a, &mut y),
+                    false => axpy::<false>(0.5, &a, &mut y),
                 }
-            }
-        }
-    }
-
-    #[test]
-    fn row_kernels_match_dot_and_axpy() {
-        let (n, rows) = (13, 6);
-        let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.3).sin()).collect();
-        let packed: Vec<f32> = (0..n * rows).map(|i| (i as f32 * 0.7).cos()).collect();
-        let weights: Vec<f32> = (0..rows).map(|r| r as f32 - 2.5).collect();
-        let avx2 = crate::sgns::Simd::detect().avx2_fma();
-        for use_avx2 in [false, avx2] {
-            let mut dots = vec![0.0; rows];
-            let mut sum = vec![9.0; n];
-            if use_avx2 {
-                dot_rows::<true>(&a, &packed, &mut dots);
-                weighted_sum::<true>(&weights, &packed, &mut sum);
-            } else {
-                dot_rows::<false>(&a, &packed, &mut dots);
-                weighted_sum::<false>(&weights, &packed, &mut sum);
-            }
-            for j in 0..rows {
-                assert!((dots[j] - dot::<false>(&a, &packed[j * n..(j + 1) * n])).abs() < 1e-5);
-            }
-            for i in 0..n {
-                let want: f32 = (0..rows).map(|r| weights[r] * packed[r * n + i]).sum();
-                assert!((sum[i] - want).abs() < 1e-4);
+                for i in 0..n {
+                    assert!((y[i] - (b[i] + 0.5 * a[i])).abs() < 1e-6);
+                }
             }
         }
     }

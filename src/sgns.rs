@@ -1,32 +1,38 @@
-//! One SGNS update for one window, batched (Ji et al. 2016, pWord2Vec).
+//! The SGNS update of one window: word2vec's sequential SGD, pair by pair and in place, with
+//! the input row held in registers.
 //!
-//! For a center k-mer w with context k-mers c_1..c_m (the inputs, rows of U) and targets
-//! t_0 = w (label 1) and K negatives t_1..t_K shared by the whole window (label 0, rows of V),
-//! every pair (c_r, t_j) contributes the log-likelihood
+//! For a center k-mer w with contexts c_1..c_m, each context's input row u = U[c_r] meets
+//! the target w (label 1) and K negatives n_1..n_K (label 0), rows of V. Every pair (c, t)
+//! with label y contributes the log-likelihood
 //!
-//!   ℓ = y_j·ln σ(u_r·v_j) + (1 − y_j)·ln σ(−u_r·v_j),   ∂ℓ/∂(u_r·v_j) = y_j − σ(u_r·v_j).
+//!   ℓ = y·ln σ(u·v_t) + (1 − y)·ln σ(−u·v_t),   ∂ℓ/∂(u·v_t) = y − σ(u·v_t),
 //!
-//! Plain batching (pWord2Vec) takes G[r][j] = η·(y_j − σ(u_r·v_j)) for all pairs at once and
-//! steps ΔU = G·V, ΔV = Gᵀ·U. That is not what sequential SGD does: word2vec visits the
-//! contexts in turn, and context r meets v_j after the updates of contexts r' < r,
-//! v_j + Σ_{r'<r} G[r'][j]·u_r'. Measured on E. coli 6-mers, the simultaneous step lost
-//! more quality (PMI correlation) than sharing the negatives did. The sequential result can
-//! be had exactly in batched form: with the Gram matrix Γ = U·Uᵀ,
+//! and the step is word2vec C's: for each context in turn, for each of its targets t,
 //!
-//!   G[r][j] = η·(y_j − σ(S[r][j] + Σ_{r'<r} G[r'][j]·Γ[r][r'])),   S = U·Vᵀ,
-//!   ΔV = Gᵀ·U,   ΔU_r = Σ_j G[r][j]·v_j + Σ_{r'<r} (Σ_j G[r][j]·G[r'][j])·u_r',
+//!   g = η·(y − σ(u·v_t)),   e ← e + g·v_t,   v_t ← v_t + g·u,
 //!
-//! all dense products over copies of the rows, with m(m−1)/2 extra dot products. A negative
-//! equal to the center is a false negative: its column of G is 0. An ℓ2 penalty λ adds
-//! −η·λ·u once per window to each row it touches.
+//! then U[c] ← U[c] + e. On AVX-512, u and e stay in registers (dim ≤ 128): a pair is one
+//! pass over v_t (a load, the dot product, two fused multiply-adds per 16 lanes, a store),
+//! and the targets of one context are independent given u, so the CPU overlaps them.
+//!
+//! Negatives are drawn per group of `share` contexts (1: a fresh draw per pair, as word2vec
+//! does; the trainer's default shares one draw across the window, which the center's
+//! targets make cheap: the same K + 1 rows of V stay in L1 for the whole window, and the
+//! pairs still differ in their input). Measured on E. coli 6-mers, sharing in this
+//! orientation kept the PMI correlation; sharing with the center as the input instead
+//! (fastText's orientation) lost much of it, since then the same pair repeats. A negative
+//! equal to the center is a false negative and is skipped. An ℓ2 penalty λ adds −η·λ·v_t
+//! to each target update and −η·λ·u to each context's e.
 
-use crate::kernels::{axpy, dot_rows, weighted_sum, SigmoidTable};
+use crate::hogwild::HogwildMatrix;
+use crate::kernels::{self, SigmoidTable};
 
-/// The vector instructions the running CPU offers. Only `detect` can report AVX2, so a
-/// value of this type is proof that the AVX2 paths are safe to run.
+/// The vector instructions the running CPU offers. Only `detect` can report AVX2 or
+/// AVX-512, so a value of this type is proof that those paths are safe to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Simd {
     avx2_fma: bool,
+    avx512: bool,
 }
 
 impl Simd {
@@ -35,14 +41,28 @@ impl Simd {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            return Simd { avx2_fma: true };
+            return Simd {
+                avx2_fma: true,
+                avx512: std::arch::is_x86_feature_detected!("avx512f"),
+            };
         }
         Simd::portable()
     }
 
     /// Portable code only.
     pub fn portable() -> Self {
-        Simd { avx2_fma: false }
+        Simd {
+            avx2_fma: false,
+            avx512: false,
+        }
+    }
+
+    /// The same, with AVX-512 left unused (to compare the paths).
+    pub fn without_avx512(self) -> Self {
+        Simd {
+            avx512: false,
+            ..self
+        }
     }
 
     /// Whether the AVX2 + FMA paths may run.
@@ -50,173 +70,264 @@ impl Simd {
         self.avx2_fma
     }
 
+    /// Whether the AVX-512F paths may run.
+    pub fn avx512(&self) -> bool {
+        self.avx512
+    }
+
     /// A name for logs and metadata.
     pub fn name(&self) -> &'static str {
-        if self.avx2_fma {
-            "avx2+fma"
-        } else {
-            "portable"
+        match (self.avx512, self.avx2_fma) {
+            (true, _) => "avx512f",
+            (false, true) => "avx2+fma",
+            (false, false) => "portable",
         }
     }
 }
 
-/// The rows of one window, copied out of the shared matrices, and their updates.
-#[derive(Debug, Clone)]
-pub struct WindowBatch {
-    dim: usize,
-    targets_len: usize,
-    /// `(K+1) × dim` then `max_inputs × dim`: the targets (the center's row, then the
-    /// negatives', of the output matrix V) followed by the context rows (of U), so that a
-    /// context's update, a combination of targets and earlier contexts, is one pass.
-    rows: Vec<f32>,
-    /// Per target: skipped (a false negative).
-    pub skip: Vec<bool>,
-    /// `m × dim`: the updates of the inputs.
-    pub input_deltas: Vec<f32>,
-    /// `(K+1) × dim`: the updates of the targets.
-    pub target_deltas: Vec<f32>,
-    /// `m × (K+1)`: the scores, then the gradients G.
-    gradients: Vec<f32>,
-    /// One column of G, or one row of the coupling L.
-    column: Vec<f32>,
-    /// `m × m`: the Gram matrix of the inputs (lower triangle used).
-    gram: Vec<f32>,
-    /// The weights of one context's update: G[r] then L[r].
-    weights: Vec<f32>,
-    sigmoid: SigmoidTable,
+/// One center and its window, as the trainer hands them to `Step::train`.
+#[derive(Debug, Clone, Copy)]
+pub struct Window<'a> {
+    /// The center's row of U.
+    pub center: u32,
+    /// The contexts' rows of V, in window order.
+    pub contexts: &'a [u32],
+    /// K negatives per group of `Step::share` contexts, group after group.
+    pub noise: &'a [u32],
 }
 
-impl WindowBatch {
-    /// Buffers for windows of up to `max_inputs` contexts and `negatives` negatives.
-    pub fn new(dim: usize, max_inputs: usize, negatives: usize) -> Self {
-        let targets_len = negatives + 1;
-        WindowBatch {
-            dim,
-            targets_len,
-            rows: vec![0.0; (targets_len + max_inputs) * dim],
-            skip: vec![false; targets_len],
-            input_deltas: vec![0.0; max_inputs * dim],
-            target_deltas: vec![0.0; targets_len * dim],
-            gradients: vec![0.0; max_inputs * targets_len],
-            column: vec![0.0; max_inputs],
-            weights: vec![0.0; targets_len + max_inputs],
-            gram: vec![0.0; max_inputs * max_inputs],
-            sigmoid: SigmoidTable::default(),
-        }
-    }
+/// The settings of an update, fixed for a sentence.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    /// The learning rate η.
+    pub lr: f32,
+    /// The ℓ2 weight λ.
+    pub l2: f32,
+    /// K, negatives per pair.
+    pub negatives: usize,
+    /// Contexts sharing one draw of negatives (≥ 1).
+    pub share: usize,
+    /// Whether to measure the loss.
+    pub with_loss: bool,
+    /// The SIMD path to run.
+    pub simd: Simd,
+}
 
-    /// The target rows: the center's, then the negatives'.
-    pub fn targets(&self) -> &[f32] {
-        &self.rows[..self.targets_len * self.dim]
+impl Step {
+    /// Negatives a window of `contexts` contexts needs.
+    pub fn noise_needed(&self, contexts: usize) -> usize {
+        contexts.div_ceil(self.share) * self.negatives
     }
+}
 
-    /// The target rows, to fill.
-    pub fn targets_mut(&mut self) -> &mut [f32] {
-        &mut self.rows[..self.targets_len * self.dim]
+/// A running sum of the loss per pair, −ln σ(±u·v).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Loss {
+    pub sum: f64,
+    pub pairs: u64,
+}
+
+impl Loss {
+    #[inline(always)]
+    fn add(&mut self, label: bool, p: f32) {
+        let likelihood = if label { p } else { 1.0 - p };
+        self.sum -= (likelihood.max(1e-7) as f64).ln();
+        self.pairs += 1;
     }
+}
 
-    /// The context rows.
-    pub fn inputs(&self) -> &[f32] {
-        &self.rows[self.targets_len * self.dim..]
-    }
+/// The targets of context `r`: the center, then the negatives of the context's group.
+#[inline(always)]
+fn targets<'a>(window: &'a Window, step: &Step, r: usize) -> impl Iterator<Item = u32> + 'a {
+    let group = r / step.share * step.negatives;
+    std::iter::once(window.center)
+        .chain(window.noise[group..group + step.negatives].iter().copied())
+}
 
-    /// The context rows, to fill.
-    pub fn inputs_mut(&mut self) -> &mut [f32] {
-        &mut self.rows[self.targets_len * self.dim..]
-    }
+/// Per-worker buffers of the portable and AVX2 paths: u and e, `stride` values each.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    input: Vec<f32>,
+    error: Vec<f32>,
+    decayed: Vec<f32>,
+}
 
-    /// Computes the deltas of the first `m` inputs and of the targets at learning rate `lr`
-    /// and ℓ2 weight `l2`; returns the window's loss −Σℓ if `with_loss`, else 0.
-    pub fn step_with(&mut self, simd: Simd, m: usize, lr: f32, l2: f32, with_loss: bool) -> f64 {
+impl Step {
+    /// Trains one window on the shared matrices `inputs` (U) and `outputs` (V) with the best
+    /// path `self.simd` allows: AVX-512 with u and e in registers when the rows fit in eight
+    /// 16-lane registers, otherwise rows in `scratch` with AVX2 or portable kernels.
+    #[inline(always)]
+    pub fn train(
+        &self,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        sigmoid: &SigmoidTable,
+        scratch: &mut Scratch,
+        loss: &mut Loss,
+    ) {
+        debug_assert_eq!(window.noise.len(), self.noise_needed(window.contexts.len()));
         #[cfg(target_arch = "x86_64")]
-        if simd.avx2_fma() {
-            // SAFETY: `simd` proves the CPU has AVX2 and FMA.
-            return unsafe { self.step_avx2_fma(m, lr, l2, with_loss) };
+        if self.simd.avx512 {
+            // SAFETY (all arms): `self.simd` proves the CPU has AVX-512F; the matrices hold the
+            // rows the window names (their `row_ptr` checks), each `16·N` values wide.
+            unsafe {
+                match inputs.stride() / 16 {
+                    1 => return avx512::train::<1>(self, inputs, outputs, window, sigmoid, loss),
+                    2 => return avx512::train::<2>(self, inputs, outputs, window, sigmoid, loss),
+                    3 => return avx512::train::<3>(self, inputs, outputs, window, sigmoid, loss),
+                    4 => return avx512::train::<4>(self, inputs, outputs, window, sigmoid, loss),
+                    5 => return avx512::train::<5>(self, inputs, outputs, window, sigmoid, loss),
+                    6 => return avx512::train::<6>(self, inputs, outputs, window, sigmoid, loss),
+                    7 => return avx512::train::<7>(self, inputs, outputs, window, sigmoid, loss),
+                    8 => return avx512::train::<8>(self, inputs, outputs, window, sigmoid, loss),
+                    _ => {}
+                }
+            }
         }
-        self.step::<false>(m, lr, l2, with_loss)
+        #[cfg(target_arch = "x86_64")]
+        if self.simd.avx2_fma {
+            // SAFETY: `self.simd` proves the CPU has AVX2 and FMA.
+            return unsafe { self.train_avx2(inputs, outputs, window, sigmoid, scratch, loss) };
+        }
+        self.train_rows::<false>(inputs, outputs, window, sigmoid, scratch, loss)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn step_avx2_fma(&mut self, m: usize, lr: f32, l2: f32, with_loss: bool) -> f64 {
-        self.step::<true>(m, lr, l2, with_loss)
+    unsafe fn train_avx2(
+        &self,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        sigmoid: &SigmoidTable,
+        scratch: &mut Scratch,
+        loss: &mut Loss,
+    ) {
+        self.train_rows::<true>(inputs, outputs, window, sigmoid, scratch, loss)
     }
 
-    /// `step_with`, for callers already compiled for their SIMD path (the trainer). `AVX2`
-    /// may be true only where `Simd::detect` found AVX2 and FMA.
+    /// The update with u and e in `scratch`, any row length; `AVX2` as in `kernels::dot`.
     #[inline(always)]
-    pub(crate) fn step<const AVX2: bool>(
-        &mut self,
-        m: usize,
-        lr: f32,
-        l2: f32,
-        with_loss: bool,
-    ) -> f64 {
-        let (dim, t_len) = (self.dim, self.targets_len);
-        let rows = &self.rows[..(t_len + m) * dim];
-        let (targets, inputs) = rows.split_at(t_len * dim);
-        let gradients = &mut self.gradients[..m * t_len];
-        let gram = &mut self.gram[..m * m];
-        let mut loss = 0.0f64;
-        // Scores S = U·Vᵀ and the lower triangle of the Gram matrix U·Uᵀ.
-        for (r, input) in inputs.chunks_exact(dim).enumerate() {
-            dot_rows::<AVX2>(input, targets, &mut gradients[r * t_len..(r + 1) * t_len]);
-            dot_rows::<AVX2>(input, &inputs[..r * dim], &mut gram[r * m..r * m + r]);
+    fn train_rows<const AVX2: bool>(
+        &self,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        sigmoid: &SigmoidTable,
+        scratch: &mut Scratch,
+        loss: &mut Loss,
+    ) {
+        let stride = inputs.stride();
+        let Scratch {
+            input,
+            error,
+            decayed,
+        } = scratch;
+        for buffer in [&mut *input, &mut *error, &mut *decayed] {
+            buffer.resize(stride, 0.0);
         }
-        // G in context order, as sequential SGD would see the scores: context r meets each
-        // target after the updates of contexts r' < r, v_j + Σ g[r'][j]·u_r', so its scores
-        // are S[r] + Σ_{r'<r} Γ[r][r']·G[r'] (row operations over the K+1 targets).
-        for r in 0..m {
-            let (earlier, current) = gradients.split_at_mut(r * t_len);
-            let scores = &mut current[..t_len];
-            for (q, g_q) in earlier.chunks_exact(t_len).enumerate() {
-                let coupling = gram[r * m + q];
-                for (s, g) in scores.iter_mut().zip(g_q) {
-                    *s += coupling * g;
+        let decay = -self.lr * self.l2;
+        for (r, &context) in window.contexts.iter().enumerate() {
+            inputs.read_row(context, input);
+            error.fill(0.0);
+            for (j, target) in targets(window, self, r).enumerate() {
+                let label = j == 0;
+                if !label && target == window.center {
+                    continue;
+                }
+                let p = sigmoid.sigmoid(outputs.dot_row::<AVX2>(target, input));
+                if self.with_loss {
+                    loss.add(label, p);
+                }
+                let g = self.lr * (f32::from(u8::from(label)) - p);
+                outputs.axpy_from_row::<AVX2>(target, g, error);
+                if decay != 0.0 {
+                    outputs.read_row(target, decayed);
+                    outputs.axpy_to_row::<AVX2>(target, decay, decayed);
+                }
+                outputs.axpy_to_row::<AVX2>(target, g, input);
+            }
+            if decay != 0.0 {
+                kernels::axpy::<AVX2>(decay, input, error);
+            }
+            inputs.add_to_row(context, error);
+        }
+    }
+}
+
+/// The AVX-512 path: u and e in `N` 16-lane registers each.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{targets, Loss, Step, Window};
+    use crate::hogwild::HogwildMatrix;
+    use crate::kernels::SigmoidTable;
+    use std::arch::x86_64::*;
+
+    /// `Step::train` for rows of `16·N` values.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F; both matrices must have a stride of `16·N`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn train<const N: usize>(
+        step: &Step,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        sigmoid: &SigmoidTable,
+        loss: &mut Loss,
+    ) {
+        debug_assert!(inputs.stride() == 16 * N && outputs.stride() == 16 * N);
+        let lr = step.lr;
+        let decay = _mm512_set1_ps(-step.lr * step.l2);
+        let with_decay = step.l2 != 0.0;
+        for (r, &context) in window.contexts.iter().enumerate() {
+            let input_row = inputs.row_ptr(context);
+            let mut u = [_mm512_setzero_ps(); N];
+            for (i, u) in u.iter_mut().enumerate() {
+                *u = _mm512_load_ps(input_row.add(16 * i));
+            }
+            let mut e = [_mm512_setzero_ps(); N];
+            for (j, target) in targets(window, step, r).enumerate() {
+                let label = j == 0;
+                if !label && target == window.center {
+                    continue;
+                }
+                let row = outputs.row_ptr(target);
+                let mut v = [_mm512_setzero_ps(); N];
+                for (i, v) in v.iter_mut().enumerate() {
+                    *v = _mm512_load_ps(row.add(16 * i));
+                }
+                // Two accumulators halve the chain of dependent multiply-adds.
+                let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+                for i in 0..N {
+                    if i % 2 == 0 {
+                        even = _mm512_fmadd_ps(u[i], v[i], even);
+                    } else {
+                        odd = _mm512_fmadd_ps(u[i], v[i], odd);
+                    }
+                }
+                let p = sigmoid.sigmoid(_mm512_reduce_add_ps(_mm512_add_ps(even, odd)));
+                if step.with_loss {
+                    loss.add(label, p);
+                }
+                let g = _mm512_set1_ps(lr * (f32::from(u8::from(label)) - p));
+                for i in 0..N {
+                    e[i] = _mm512_fmadd_ps(g, v[i], e[i]);
+                    if with_decay {
+                        v[i] = _mm512_fmadd_ps(decay, v[i], v[i]);
+                    }
+                    _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v[i]));
                 }
             }
-            for (j, score) in scores.iter_mut().enumerate() {
-                let p = self.sigmoid.sigmoid(*score);
-                let label = if j == 0 { 1.0 } else { 0.0 };
-                if with_loss && !self.skip[j] {
-                    let likelihood = if j == 0 { p } else { 1.0 - p };
-                    loss -= (likelihood.max(1e-7) as f64).ln();
+            for i in 0..N {
+                if with_decay {
+                    e[i] = _mm512_fmadd_ps(decay, u[i], e[i]);
                 }
-                *score = if self.skip[j] { 0.0 } else { lr * (label - p) };
+                let cell = input_row.add(16 * i);
+                _mm512_store_ps(cell, _mm512_add_ps(_mm512_load_ps(cell), e[i]));
             }
         }
-        // ΔU_r = Σ_j G[r][j]·v_j + Σ_{r'<r} L[r][r']·u_r', L[r][r'] = Σ_j G[r][j]·G[r'][j]:
-        // each context sees the targets as earlier contexts left them. Minus ηλ·u_r.
-        let decay = -lr * l2;
-        for (r, delta) in self.input_deltas[..m * dim]
-            .chunks_exact_mut(dim)
-            .enumerate()
-        {
-            let g_r = &gradients[r * t_len..(r + 1) * t_len];
-            let weights = &mut self.weights[..t_len + r];
-            let (on_targets, on_earlier) = weights.split_at_mut(t_len);
-            on_targets.copy_from_slice(g_r);
-            for (q, l) in on_earlier.iter_mut().enumerate() {
-                let g_q = &gradients[q * t_len..(q + 1) * t_len];
-                *l = g_r.iter().zip(g_q).map(|(a, b)| a * b).sum();
-            }
-            weighted_sum::<AVX2>(weights, rows, delta);
-            if l2 > 0.0 {
-                axpy::<AVX2>(decay, &inputs[r * dim..(r + 1) * dim], delta);
-            }
-        }
-        // ΔV = Gᵀ·U − ηλV.
-        for (j, delta) in self.target_deltas.chunks_exact_mut(dim).enumerate() {
-            let column = &mut self.column[..m];
-            for (r, c) in column.iter_mut().enumerate() {
-                *c = gradients[r * t_len + j];
-            }
-            weighted_sum::<AVX2>(column, inputs, delta);
-            if l2 > 0.0 && !self.skip[j] {
-                axpy::<AVX2>(decay, &targets[j * dim..(j + 1) * dim], delta);
-            }
-        }
-        loss
     }
 }
 
@@ -224,69 +335,90 @@ impl WindowBatch {
 mod tests {
     use super::*;
 
-    /// The batched step equals word2vec's sequential SGD over the window's pairs: contexts
-    /// in turn, each meeting the targets as the earlier contexts left them.
-    #[test]
-    fn step_equals_sequential_sgd() {
-        let (dim, m, negatives, lr) = (8, 4, 2, 0.5f32);
-        let mut batch = WindowBatch::new(dim, m, negatives);
-        for (i, x) in batch.inputs_mut().iter_mut().enumerate() {
-            *x = ((i * 7 % 11) as f32 - 5.0) / 5.0;
-        }
-        for (i, x) in batch.targets_mut().iter_mut().enumerate() {
-            *x = ((i * 5 % 13) as f32 - 6.0) / 5.0;
-        }
-        batch.skip[2] = true;
-        // The oracle: word2vec's loop on plain copies, exact sigmoid.
+    /// Plain sequential SGD over the window's pairs, exact sigmoid: the definition.
+    fn oracle(u: &mut [Vec<f32>], v: &mut [Vec<f32>], window: &Window, step: &Step) -> (f64, u64) {
         let sigma = |x: f32| 1.0 / (1.0 + (-x).exp());
-        let mut u: Vec<Vec<f32>> = batch.inputs().chunks(dim).map(<[f32]>::to_vec).collect();
-        let mut v: Vec<Vec<f32>> = batch.targets().chunks(dim).map(<[f32]>::to_vec).collect();
-        let mut expected_loss = 0.0f64;
-        for u_r in u.iter_mut() {
-            let mut error = vec![0.0f32; dim];
-            for (j, v_j) in v.iter_mut().enumerate() {
-                if j == 2 {
+        let (mut loss, mut pairs) = (0.0f64, 0u64);
+        let decay = -step.lr * step.l2;
+        for (r, &c) in window.contexts.iter().enumerate() {
+            let c = c as usize;
+            let mut e = vec![0.0f32; u[c].len()];
+            for (j, t) in targets(window, step, r).enumerate() {
+                if j > 0 && t == window.center {
                     continue;
                 }
-                let score: f32 = u_r.iter().zip(v_j.iter()).map(|(a, b)| a * b).sum();
-                let label = if j == 0 { 1.0 } else { 0.0 };
+                let t = t as usize;
+                let score: f32 = u[c].iter().zip(&v[t]).map(|(a, b)| a * b).sum();
                 let p = sigma(score);
-                expected_loss -= (if j == 0 { p } else { 1.0 - p } as f64).ln();
-                let g = lr * (label - p);
-                for d in 0..dim {
-                    error[d] += g * v_j[d];
-                    v_j[d] += g * u_r[d];
+                loss -= (if j == 0 { p } else { 1.0 - p } as f64).ln();
+                pairs += 1;
+                let g = step.lr * (if j == 0 { 1.0 } else { 0.0 } - p);
+                for d in 0..e.len() {
+                    e[d] += g * v[t][d];
+                    v[t][d] += decay * v[t][d] + g * u[c][d];
                 }
             }
-            for d in 0..dim {
-                u_r[d] += error[d];
+            for d in 0..e.len() {
+                u[c][d] += e[d] + decay * u[c][d];
             }
         }
-        let (inputs, targets) = (batch.inputs().to_vec(), batch.targets().to_vec());
-        for simd in [Simd::portable(), Simd::detect()] {
-            let loss = batch.step_with(simd, m, lr, 0.0, true);
-            assert!(
-                (loss - expected_loss).abs() < 0.02,
-                "{loss} vs {expected_loss}"
-            );
-            for r in 0..m {
-                for d in 0..dim {
-                    let got = inputs[r * dim + d] + batch.input_deltas[r * dim + d];
-                    assert!(
-                        (got - u[r][d]).abs() < 2e-3,
-                        "u[{r}][{d}]: {got} vs {}",
-                        u[r][d]
+        (loss, pairs)
+    }
+
+    /// Every path gives word2vec's sequential SGD, for row lengths in and beyond the
+    /// AVX-512 register path, with and without ℓ2, with repeated and false negatives.
+    #[test]
+    fn every_path_equals_sequential_sgd() {
+        let rows = 6;
+        for dim in [3, 16, 100, 130] {
+            for l2 in [0.0, 0.1] {
+                let mut step = Step {
+                    lr: 0.3,
+                    l2,
+                    negatives: 2,
+                    share: 2,
+                    with_loss: true,
+                    simd: Simd::portable(),
+                };
+                // The center is also a negative (a false negative); 4 repeats; context 3
+                // comes twice.
+                let window = Window {
+                    center: 1,
+                    contexts: &[0, 3, 2, 3, 5],
+                    noise: &[4, 4, 1, 5, 0, 3],
+                };
+                // Scores of order 1, inside the sigmoid table's range.
+                let scale = 2.0 / (dim as f32).sqrt();
+                let value =
+                    |i: usize, salt: usize| (((i * 7 + salt) % 11) as f32 / 10.0 - 0.5) * scale;
+                let u0: Vec<f32> = (0..rows * dim).map(|i| value(i, 3)).collect();
+                let v0: Vec<f32> = (0..rows * dim).map(|i| value(i, 5)).collect();
+                let mut u: Vec<Vec<f32>> = u0.chunks(dim).map(<[f32]>::to_vec).collect();
+                let mut v: Vec<Vec<f32>> = v0.chunks(dim).map(<[f32]>::to_vec).collect();
+                let (want_loss, want_pairs) = oracle(&mut u, &mut v, &window, &step);
+                let detected = Simd::detect();
+                for simd in [Simd::portable(), detected.without_avx512(), detected] {
+                    let inputs = HogwildMatrix::from_vec(u0.clone(), dim);
+                    let outputs = HogwildMatrix::from_vec(v0.clone(), dim);
+                    let mut loss = Loss::default();
+                    step.simd = simd;
+                    step.train(
+                        &inputs,
+                        &outputs,
+                        &window,
+                        &SigmoidTable::default(),
+                        &mut Scratch::default(),
+                        &mut loss,
                     );
-                }
-            }
-            for j in 0..=negatives {
-                for d in 0..dim {
-                    let got = targets[j * dim + d] + batch.target_deltas[j * dim + d];
-                    assert!(
-                        (got - v[j][d]).abs() < 2e-3,
-                        "v[{j}][{d}]: {got} vs {}",
-                        v[j][d]
-                    );
+                    let context = format!("dim {dim}, l2 {l2}, {}", simd.name());
+                    assert_eq!(loss.pairs, want_pairs, "{context}");
+                    assert!((loss.sum - want_loss).abs() < 0.02, "{context}");
+                    for (got, want) in [(inputs, &u), (outputs, &v)] {
+                        let got = got.into_vec();
+                        for (i, (a, b)) in got.iter().zip(want.iter().flatten()).enumerate() {
+                            assert!((a - b).abs() < 2e-3, "{context}, value {i}: {a} vs {b}");
+                        }
+                    }
                 }
             }
         }
