@@ -10,6 +10,7 @@
 
 use crate::kernels;
 use std::cell::UnsafeCell;
+use std::ops::Range;
 
 /// Rows are padded with zeros to a multiple of this many values, one 64-byte cache line,
 /// and stored line-aligned: the SIMD kernels run whole 16-lane (AVX-512) or 8-lane (AVX2)
@@ -157,6 +158,69 @@ impl HogwildMatrix {
         let _ = row;
     }
 
+    /// A copy of the current values (other threads may be writing: each value is an old or
+    /// a new one).
+    pub fn snapshot(&self) -> HogwildMatrix {
+        HogwildMatrix {
+            lines: self
+                .lines
+                .iter()
+                .map(|line| {
+                    // SAFETY: a read of a cell through its `UnsafeCell` pointer; writers may
+                    // race (module docs).
+                    CacheLine(std::array::from_fn(|i| {
+                        UnsafeCell::new(unsafe { line.0[i].get().read() })
+                    }))
+                })
+                .collect(),
+            dim: self.dim,
+            stride: self.stride,
+        }
+    }
+
+    /// The padded values, row-major, as a plain vector.
+    pub fn padded_values(&self) -> Vec<f32> {
+        let mut values = vec![0.0; self.lines.len() * ROW_ALIGN];
+        for (row, out) in values.chunks_exact_mut(self.stride).enumerate() {
+            self.read_row(row as u32, out);
+        }
+        values
+    }
+
+    /// Folds the work of a replica into this matrix, for the rows in `rows`: with the
+    /// replica's working values W and the values B it started from (`base`),
+    ///
+    ///   S ← S + (W − B),   W ← S,   B ← S.
+    ///
+    /// The replica then carries on from the merged values. Callers serialise merges that
+    /// touch the same rows; nothing else may write those rows of `self` meanwhile.
+    pub fn merge_replica(&self, working: &HogwildMatrix, base: &mut [f32], rows: Range<usize>) {
+        assert!(
+            working.stride == self.stride
+                && working.lines.len() == self.lines.len()
+                && base.len() == self.lines.len() * ROW_ALIGN
+                && rows.end <= self.rows(),
+            "replica of a different shape"
+        );
+        let span = rows.start * self.stride..rows.end * self.stride;
+        if span.is_empty() {
+            return;
+        }
+        let shared = self.row_ptr(rows.start as u32);
+        let local = working.row_ptr(rows.start as u32);
+        for (i, b) in base[span].iter_mut().enumerate() {
+            // SAFETY: `i` < the span's length, inside both matrices (asserted, and checked
+            // by `row_ptr`); the caller serialises writers of these rows of `self`, and
+            // `working` is the replica's own.
+            unsafe {
+                let merged = shared.add(i).read() + (local.add(i).read() - *b);
+                shared.add(i).write(merged);
+                local.add(i).write(merged);
+                *b = merged;
+            }
+        }
+    }
+
     /// The values, row-major without padding, once training is over.
     pub fn into_vec(self) -> Vec<f32> {
         let (dim, stride) = (self.dim, self.stride);
@@ -196,6 +260,26 @@ mod tests {
         assert_eq!(&row[..4], [3.0, 4.0, 5.0, 0.0]);
         assert!(row[4..].iter().all(|&x| x == 0.0));
         matrix.add_to_row(0, &[1.0; 16]);
+        assert_eq!(matrix.padded_values()[16..19], [3.0, 4.0, 5.0]);
         assert_eq!(matrix.into_vec(), vec![1.0, 2.0, 3.0, 3.0, 4.0, 5.0]);
+    }
+
+    /// Two replicas' work both lands in the shared matrix, and each carries on from it.
+    #[test]
+    fn replicas_merge_by_delta() {
+        let shared = HogwildMatrix::from_vec(vec![1.0, 2.0, 3.0, 4.0], 2);
+        let replicas: Vec<(HogwildMatrix, Vec<f32>)> = (0..2)
+            .map(|_| (shared.snapshot(), shared.padded_values()))
+            .collect();
+        replicas[0].0.add_to_row(0, &[10.0; 16]);
+        replicas[1].0.add_to_row(0, &[100.0; 16]);
+        replicas[1].0.add_to_row(1, &[1000.0; 16]);
+        for (working, base) in replicas {
+            let mut base = base;
+            shared.merge_replica(&working, &mut base, 0..1);
+            shared.merge_replica(&working, &mut base, 1..2);
+            assert_eq!(working.into_vec(), shared.snapshot().into_vec());
+        }
+        assert_eq!(shared.into_vec(), vec![111.0, 112.0, 1003.0, 1004.0]);
     }
 }

@@ -4,8 +4,8 @@
 //! The modules follow the data flow:
 //! `reader` (FASTA/FASTQ → A/C/G/T runs) → `corpus` (2-bit packed, memory-mapped, k-mer
 //! counts) → `vocab` (rows, subsampling, `alias` noise sampler) → `sentences` (dna2vec
-//! fragments and tokens per epoch) → `trainer` (Hogwild over `hogwild` matrices, batched
-//! `sgns` updates on `kernels`) → `model` → `parquet_io` / `word2vec_io` (through
+//! fragments and tokens per epoch) → `trainer` (Hogwild over `hogwild` matrices, or
+//! per-thread `replica`s on small vocabularies; `sgns` window updates on `kernels`) → `model` → `parquet_io` / `word2vec_io` (through
 //! `atomic_file`). `pipeline` strings them together; `similar` queries a model.
 
 pub mod alias;
@@ -21,6 +21,7 @@ pub mod model;
 pub mod parquet_io;
 pub mod pipeline;
 pub mod reader;
+pub mod replica;
 pub mod sentences;
 pub mod sgns;
 pub mod similar;

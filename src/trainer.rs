@@ -10,6 +10,7 @@ use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::hogwild::HogwildMatrix;
 use crate::kernels::SigmoidTable;
+use crate::replica::{Replicas, MERGE_EVERY, REPLICA_MAX_ROWS};
 use crate::sentences::{below, stream_rng, Scratch, Stream, Tokenizer};
 use crate::sgns::{self, Loss, Simd, Step, Window};
 use crate::vocab::{Vocab, NO_ROW};
@@ -119,6 +120,7 @@ pub fn train(
             n => n,
         },
         sigmoid: SigmoidTable::default(),
+        replicas: (threads > 1 && vocab.len() <= REPLICA_MAX_ROWS).then(|| Replicas::new(threads)),
     };
     let planned = tokenizer.expected_tokens(corpus) * config.epochs as u64;
     progress.planned.store(planned.max(1), Ordering::Relaxed);
@@ -132,6 +134,9 @@ pub fn train(
                 });
         }
     });
+    if let Some(replicas) = &trainer.replicas {
+        replicas.merge_all(&trainer.inputs, &trainer.outputs);
+    }
     let stats = TrainStats {
         tokens: progress.tokens(),
         tokens_trained: trainer.trained.load(Ordering::Relaxed),
@@ -164,6 +169,8 @@ struct Trainer<'a> {
     /// Contexts sharing one draw of negatives.
     share: usize,
     sigmoid: SigmoidTable,
+    /// Per-thread copies of the matrices, on small vocabularies (`replica`).
+    replicas: Option<Replicas>,
 }
 
 /// One worker's buffers.
@@ -198,6 +205,8 @@ impl Trainer<'_> {
     fn train_shard(&self, epoch: u64, shard: usize, worker: &mut Worker) {
         let mut rng = stream_rng(self.config.seed, Stream::Training, epoch, shard as u64);
         let mut scratch = std::mem::take(&mut worker.scratch);
+        let mut replica = (self.replicas.as_ref())
+            .and_then(|replicas| replicas.current(&self.inputs, &self.outputs));
         self.tokenizer
             .for_each_sentence(self.corpus, epoch, shard, &mut scratch, |ids| {
                 worker.rows.clear();
@@ -207,7 +216,25 @@ impl Trainer<'_> {
                         worker.rows.push(row);
                     }
                 }
-                let loss = self.train_sentence(worker, &mut rng);
+                let loss = match (
+                    &self.replicas,
+                    replica.as_deref_mut().and_then(Option::as_mut),
+                ) {
+                    (Some(replicas), Some(replica)) => {
+                        let loss = self.train_sentence(
+                            worker,
+                            &replica.inputs,
+                            &replica.outputs,
+                            &mut rng,
+                        );
+                        replica.since_merge += ids.len() as u64;
+                        if replica.since_merge >= MERGE_EVERY {
+                            replicas.merge(replica, &self.inputs, &self.outputs);
+                        }
+                        loss
+                    }
+                    _ => self.train_sentence(worker, &self.inputs, &self.outputs, &mut rng),
+                };
                 self.trained
                     .fetch_add(worker.rows.len() as u64, Ordering::Relaxed);
                 self.progress.add(ids.len() as u64, loss);
@@ -217,7 +244,13 @@ impl Trainer<'_> {
 
     /// Slides the window over one sentence of rows and trains each center's window
     /// (`sgns::Step::train`).
-    fn train_sentence(&self, worker: &mut Worker, rng: &mut impl Rng) -> Loss {
+    fn train_sentence(
+        &self,
+        worker: &mut Worker,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        rng: &mut impl Rng,
+    ) -> Loss {
         let Worker {
             rows,
             step_scratch,
@@ -239,10 +272,10 @@ impl Trainer<'_> {
             // The rows the next windows meet first: the next center's target row and the
             // context entering the window.
             if let Some(&next) = rows.get(center_pos + 1) {
-                self.outputs.prefetch_row(next);
+                outputs.prefetch_row(next);
             }
             if let Some(&entering) = rows.get(center_pos + self.config.window + 1) {
-                self.inputs.prefetch_row(entering);
+                inputs.prefetch_row(entering);
             }
             let (from, to) = (
                 center_pos.saturating_sub(b),
@@ -261,8 +294,8 @@ impl Trainer<'_> {
                 noise,
             };
             step.train(
-                &self.inputs,
-                &self.outputs,
+                inputs,
+                outputs,
                 &window,
                 &self.sigmoid,
                 step_scratch,

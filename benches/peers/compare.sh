@@ -133,16 +133,16 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # ---------------------------------------------------------------- quality
-# Use the 1-thread models of the last round (or the first thread count
-# if 1 was not tested).
-PMI_T=1
-[[ " $THREADS " == *" 1 "* ]] || PMI_T=${THREADS%% *}
-log "PMI check on the ${PMI_T}-thread models"
+# The models of the last round, at every thread count.
 PMI_OUT=$OUT_DIR/pmi.txt
-"$VPY" "$HERE/pmi_check.py" --tokens "$TOKENS" --window $WINDOW --negatives $NEG \
-    --min-pair-count "$MIN_PAIR_COUNT" \
-    --parquet "$OUT_DIR/k2v_t${PMI_T}.parquet" --npz "$OUT_DIR/gensim_t${PMI_T}.npz" \
-    | tee "$PMI_OUT"
+: > "$PMI_OUT"
+for T in $THREADS; do
+    log "PMI check on the ${T}-thread models"
+    "$VPY" "$HERE/pmi_check.py" --tokens "$TOKENS" --window $WINDOW --negatives $NEG \
+        --min-pair-count "$MIN_PAIR_COUNT" \
+        --parquet "$OUT_DIR/k2v_t${T}.parquet" --npz "$OUT_DIR/gensim_t${T}.npz" \
+        | tee -a "$PMI_OUT"
+done
 
 # ---------------------------------------------------------------- summary
 echo
@@ -177,9 +177,20 @@ for t in threads:
     print(f"{t:>7}  {k:>14,.0f}  {g:>12,.0f}  {k / g:>6.2f}"
           f"  {rss_mb['kmer2vec', t]:>15.1f}  {rss_mb['gensim', t]:>13.1f}")
 t0 = threads[0]
+def round_ratios(tool, t):
+    """Per round, the t0-thread time over the t-thread time: runs minutes apart drift less."""
+    by_round = {}
+    for r in rows:
+        if r["tool"] == tool:
+            by_round.setdefault(r["round"], {})[int(r["threads"])] = float(r["wall_s"])
+    return [v[t0] / v[t] for v in by_round.values() if t0 in v and t in v]
+
 for t in threads[1:]:
     print(f"scaling {t}t/{t0}t: kmer2vec {tok_s['kmer2vec', t] / tok_s['kmer2vec', t0]:.2f}x, "
-          f"gensim {tok_s['gensim', t] / tok_s['gensim', t0]:.2f}x")
+          f"gensim {tok_s['gensim', t] / tok_s['gensim', t0]:.2f}x "
+          f"(median of per-round ratios: kmer2vec "
+          f"{statistics.median(round_ratios('kmer2vec', t)):.2f}x, gensim "
+          f"{statistics.median(round_ratios('gensim', t)):.2f}x)")
 print()
 
 for t in threads:
@@ -190,15 +201,18 @@ for t in threads[1:]:
     print(f"RESULT scaling kmer2vec_{t}t_over_{t0}t={tok_s['kmer2vec', t] / tok_s['kmer2vec', t0]:.3f} "
           f"gensim_{t}t_over_{t0}t={tok_s['gensim', t] / tok_s['gensim', t0]:.3f}")
 
-# pmi_check.py lines: "pmi kind=parquet model=... pearson_r=... spearman_rho=... mae=... pairs=..."
+# pmi_check.py lines: "pmi kind=parquet model=.../k2v_t1.parquet pearson_r=... spearman_rho=..."
+import re
 pmi = {}
 for line in open(pmi_path):
     if line.startswith("pmi "):
         f = dict(kv.split("=", 1) for kv in line.split()[1:])
-        pmi["kmer2vec" if f["kind"] == "parquet" else "gensim"] = f
-k, g = pmi["kmer2vec"], pmi["gensim"]
-print(f"RESULT pmi kmer2vec_r={k['pearson_r']} gensim_r={g['pearson_r']} "
-      f"kmer2vec_rho={k['spearman_rho']} gensim_rho={g['spearman_rho']} pairs={k['pairs']}")
+        t = int(re.search(r"_t(\d+)\.", f["model"]).group(1))
+        pmi["kmer2vec" if f["kind"] == "parquet" else "gensim", t] = f
+for t in threads:
+    k, g = pmi["kmer2vec", t], pmi["gensim", t]
+    print(f"RESULT pmi threads={t} kmer2vec_r={k['pearson_r']} gensim_r={g['pearson_r']} "
+          f"kmer2vec_rho={k['spearman_rho']} gensim_rho={g['spearman_rho']} pairs={k['pairs']}")
 PY
 echo
 echo "outputs in $OUT_DIR"
