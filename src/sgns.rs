@@ -128,10 +128,11 @@ pub struct Loss {
 }
 
 impl Loss {
+    /// Adds a pair of score x: −ln σ(x) for a positive, −ln σ(−x) for a negative.
     #[inline(always)]
-    fn add(&mut self, label: bool, p: f32) {
-        let likelihood = if label { p } else { 1.0 - p };
-        self.sum -= (likelihood.max(1e-7) as f64).ln();
+    fn add(&mut self, label: bool, score: f32, sigmoid: &SigmoidTable) {
+        let signed = if label { score } else { -score };
+        self.sum += f64::from(sigmoid.neg_log_sigmoid(signed));
         self.pairs += 1;
     }
 }
@@ -236,9 +237,10 @@ impl Step {
                 if !label && target == window.center {
                     continue;
                 }
-                let p = sigmoid.sigmoid(outputs.dot_row::<AVX2>(target, input));
+                let score = outputs.dot_row::<AVX2>(target, input);
+                let p = sigmoid.sigmoid(score);
                 if self.with_loss {
-                    loss.add(label, p);
+                    loss.add(label, score, sigmoid);
                 }
                 let g = self.lr * (f32::from(u8::from(label)) - p);
                 outputs.axpy_from_row::<AVX2>(target, g, error);
@@ -307,9 +309,10 @@ mod avx512 {
                         odd = _mm512_fmadd_ps(u[i], v[i], odd);
                     }
                 }
-                let p = sigmoid.sigmoid(_mm512_reduce_add_ps(_mm512_add_ps(even, odd)));
+                let score = _mm512_reduce_add_ps(_mm512_add_ps(even, odd));
+                let p = sigmoid.sigmoid(score);
                 if step.with_loss {
-                    loss.add(label, p);
+                    loss.add(label, score, sigmoid);
                 }
                 let g = _mm512_set1_ps(lr * (f32::from(u8::from(label)) - p));
                 for i in 0..N {
