@@ -30,17 +30,20 @@ fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            let cause = std::io::Error::from(e.kind());
-            problem(format!(
-                "cannot create a file in {}: {cause}",
-                dir.display()
-            ))
-        })
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Outputs get the mode any new file gets (0666 less the umask), not a temporary file's
+    // 0600: a pipeline's other users must be able to read them.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir).map_err(|e| {
+        let cause = std::io::Error::from(e.kind());
+        problem(format!(
+            "cannot create a file in {}: {cause}",
+            dir.display()
+        ))
+    })
 }
 
 /// Checks, before any long work, that `path` can be written: its directory exists and

@@ -29,6 +29,11 @@ pub enum Command {
     Tokens(TokensArgs),
     /// Print the k-mers nearest to KMER by cosine similarity.
     Similar(SimilarArgs),
+    /// Count k-mers and their window co-occurrences into a .k2c file (one shard of a
+    /// scatter/gather run, or a whole genome).
+    Count(CountArgs),
+    /// Sum .k2c files counted with the same settings into one.
+    Merge(MergeArgs),
 }
 
 /// Options shared by every command that reads sequences.
@@ -139,6 +144,93 @@ pub struct TokensArgs {
     /// Output file (default: standard output).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CountArgs {
+    /// FASTA/FASTQ inputs, plain or gz/bz2/xz/zst; `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output file (.k2c).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// k-mer length, or a range `MIN..MAX`: k at each position is then drawn by a hash of
+    /// the seed and the bases there, so that counts do not depend on how inputs are split.
+    #[arg(short, long, default_value = "3..8", value_name = "K")]
+    pub k: KRange,
+
+    /// A k-mer and its reverse complement are counted as one.
+    #[arg(long)]
+    pub canonical: bool,
+
+    /// Count pairs of tokens up to this many positions apart.
+    #[arg(long, default_value_t = 10)]
+    pub window: usize,
+
+    /// Seed of the choice of k (with a k range).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Memory for pair counts, e.g. 512M or 2G; beyond it sorted runs spill to --tmp-dir.
+    #[arg(long, default_value = "2G", value_parser = parse_memory, value_name = "SIZE")]
+    pub memory: u64,
+
+    /// Directory for the temporary corpus and spilled runs (default: the system's).
+    #[arg(long, value_name = "DIR")]
+    pub tmp_dir: Option<PathBuf>,
+}
+
+impl CountArgs {
+    /// The counting settings, as a `Config`.
+    pub fn config(&self) -> Config {
+        Config {
+            k: self.k,
+            canonical: self.canonical,
+            window: self.window,
+            seed: self.seed,
+            fragment: false,
+            flip: false,
+            ..Config::default()
+        }
+    }
+}
+
+/// A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024).
+fn parse_memory(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("unknown unit {unit:?}: use K, M, G or T")),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 512M or 2G"))?;
+    if !(value.is_finite() && value > 0.0) {
+        return Err(format!("{text:?} is not a positive size"));
+    }
+    Ok((value * (1u64 << shift) as f64) as u64)
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// .k2c files written by `kmer2vec count` (or `merge`) with the same settings.
+    #[arg(required = true, value_name = "COUNTS")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output file (.k2c).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,10 @@ pub enum Error {
     #[error("{path}: {message}")]
     Parquet { path: PathBuf, message: String },
 
+    /// A `.k2c` counts file that is damaged, of another version, or does not fit the others.
+    #[error("{path}: {message}")]
+    Counts { path: PathBuf, message: String },
+
     /// A model file that parsed but does not have the expected shape.
     #[error("{path}: {message}")]
     Model { path: PathBuf, message: String },

@@ -11,10 +11,13 @@
 pub mod alias;
 pub mod atomic_file;
 pub mod config;
+pub mod cooccurrence;
 pub mod corpus;
+pub mod count;
 pub mod dna;
 pub mod error;
 pub mod hogwild;
+pub mod k2c;
 pub mod kernels;
 pub mod kmer_index;
 pub mod model;

@@ -20,6 +20,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// The one-line summary of `count` and `merge` (and the JSON with `--verbose`).
+fn report_counts(
+    cli: &Cli,
+    report: &kmer2vec::count::CountReport,
+    output: &std::path::Path,
+) -> Result<()> {
+    if !cli.quiet {
+        eprintln!(
+            "kmer2vec: {} records, {} tokens; {} distinct pairs, {} co-occurrences → {}",
+            report.stats.records,
+            report.stats.tokens,
+            report.pairs,
+            report.cooccurrences,
+            output.display()
+        );
+    }
+    if cli.verbose {
+        eprintln!("{}", serde_json::to_string_pretty(report)?);
+    }
+    Ok(())
+}
+
 fn run(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Embed(args) => {
@@ -56,6 +78,20 @@ fn run(cli: &Cli) -> Result<()> {
             if cli.verbose {
                 eprintln!("kmer2vec: {written} tokens written");
             }
+        }
+        Command::Count(args) => {
+            let report = kmer2vec::count::count(
+                &args.inputs,
+                &args.output,
+                &args.config(),
+                args.memory,
+                args.tmp_dir.as_deref(),
+            )?;
+            report_counts(cli, &report, &args.output)?;
+        }
+        Command::Merge(args) => {
+            let report = kmer2vec::count::merge(&args.inputs, &args.output)?;
+            report_counts(cli, &report, &args.output)?;
         }
         Command::Similar(args) => {
             let model = kmer2vec::parquet_io::read_parquet(&args.model)?;

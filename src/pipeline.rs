@@ -36,7 +36,7 @@ pub struct EmbedStats {
 }
 
 /// Refuses an output path that is also an input or cannot be written, before any work.
-fn check_output(inputs: &[PathBuf], output: &Path) -> Result<()> {
+pub(crate) fn check_output(inputs: &[PathBuf], output: &Path) -> Result<()> {
     check_writable(output)?;
     let same = |input: &PathBuf| match (input.canonicalize(), output.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,

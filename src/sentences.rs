@@ -43,7 +43,7 @@ pub fn stream_rng(seed: u64, stream: Stream, epoch: u64, item: u64) -> Xoshiro25
 }
 
 /// SplitMix64's finaliser: a bijective 64-bit mix.
-fn splitmix64(mut z: u64) -> u64 {
+pub(crate) fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

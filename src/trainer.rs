@@ -1,6 +1,7 @@
 //! The parallel SGNS trainer: one rayon task per corpus shard per epoch, each re-tokenising
-//! its shard, subsampling, sliding a shrinking window, and applying batched updates
-//! (`sgns::WindowBatch`) to two shared matrices, Hogwild-style.
+//! its shard, subsampling, sliding a shrinking window, and applying word2vec's updates
+//! window by window (`sgns::Step`) to two shared matrices, Hogwild-style, or to per-thread
+//! replicas of small ones (`replica`).
 //!
 //! The learning rate decays linearly from `lr` to `min_lr` with the tokens processed over
 //! the whole run, η = lr − (lr − min_lr)·done/planned, read from a shared counter.

@@ -1,0 +1,222 @@
+//! `kmer2vec count` and `kmer2vec merge` as a user runs them: counts checked by hand on a toy
+//! sequence, whole-genome counts against merged shards on real data, and refusals.
+
+use assert_cmd::Command;
+use kmer2vec::dna::kmer_string;
+use kmer2vec::k2c::Counts;
+use kmer2vec::kmer_index::KmerIndex;
+use kmer2vec::KRange;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn kmer2vec() -> Command {
+    Command::cargo_bin("kmer2vec").expect("the kmer2vec binary is built")
+}
+
+/// Lambda phage (48,502 bp), the sequence only.
+fn lambda_sequence() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lambda_virus.fa");
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('>'))
+        .flat_map(|line| line.trim().bytes())
+        .collect()
+}
+
+/// Writes a FASTA file of `(name, sequence)` records.
+fn fasta(dir: &TempDir, file: &str, records: &[(&str, &[u8])]) -> PathBuf {
+    let path = dir.path().join(file);
+    let mut text = Vec::new();
+    for (name, sequence) in records {
+        text.extend(format!(">{name}\n").bytes());
+        for line in sequence.chunks(70) {
+            text.extend_from_slice(line);
+            text.push(b'\n');
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `kmer2vec count INPUTS -o OUT OPTIONS` and opens the result.
+fn count(inputs: &[&Path], out: &Path, options: &[&str]) -> Counts {
+    kmer2vec()
+        .arg("count")
+        .args(inputs)
+        .arg("-o")
+        .arg(out)
+        .arg("-q")
+        .args(options)
+        .assert()
+        .success();
+    Counts::open(out).expect("the counts read back")
+}
+
+/// The pairs of a counts file by k-mer strings.
+fn pairs_by_kmer(counts: &Counts) -> HashMap<(String, String), u64> {
+    let settings = &counts.header.settings;
+    let index = KmerIndex::new(KRange {
+        min: settings.k_min,
+        max: settings.k_max,
+    });
+    let name = |id: u32| {
+        let (k, code) = index.kmer(id);
+        kmer_string(code, k)
+    };
+    counts
+        .pairs()
+        .map(|p| ((name(p.w), name(p.c)), p.count))
+        .collect()
+}
+
+#[test]
+fn toy_sequence_counts_match_a_hand_count() {
+    let dir = TempDir::new().unwrap();
+    let input = fasta(&dir, "toy.fa", &[("toy", b"ACGTAC")]);
+    let out = dir.path().join("toy.k2c");
+    let counts = count(&[&input], &out, &["--k", "2", "--window", "2"]);
+    // Tokens AC CG GT TA AC; pairs at distance 1 or 2, in both orders.
+    let expected: HashMap<(String, String), u64> = [
+        ("AC", "CG", 1),
+        ("AC", "GT", 2), // positions (0, 2) and (2, 4)
+        ("AC", "TA", 1),
+        ("CG", "GT", 1),
+        ("CG", "TA", 1),
+        ("GT", "TA", 1),
+    ]
+    .into_iter()
+    .flat_map(|(a, b, n)| {
+        [
+            ((a.to_string(), b.to_string()), n),
+            ((b.to_string(), a.to_string()), n),
+        ]
+    })
+    .collect();
+    assert_eq!(pairs_by_kmer(&counts), expected);
+    let index = KmerIndex::new(KRange { min: 2, max: 2 });
+    let unigrams: Vec<u64> = counts.unigrams().collect();
+    let unigram = |kmer: &str| {
+        unigrams[index.id(2, kmer2vec::dna::kmer_code(kmer.as_bytes()).unwrap()) as usize]
+    };
+    assert_eq!(
+        [unigram("AC"), unigram("CG"), unigram("GT"), unigram("TA")],
+        [2, 1, 1, 1]
+    );
+    assert_eq!(unigrams.iter().sum::<u64>(), 5);
+    assert_eq!(counts.header.stats.tokens, 5);
+}
+
+#[test]
+fn counting_shards_and_merging_equals_counting_the_whole() {
+    let dir = TempDir::new().unwrap();
+    let lambda = lambda_sequence();
+    let parts = [
+        &lambda[..15_000],
+        &lambda[15_000..31_000],
+        &lambda[31_000..],
+    ];
+    let whole = fasta(
+        &dir,
+        "whole.fa",
+        &[("a", parts[0]), ("b", parts[1]), ("c", parts[2])],
+    );
+    let shard_1 = fasta(&dir, "1.fa", &[("a", parts[0]), ("b", parts[1])]);
+    let shard_2 = fasta(&dir, "2.fa", &[("c", parts[2])]);
+    // A k range, so the content-keyed choice of k is part of what must agree.
+    let options = ["--k", "3..6", "--window", "5", "--seed", "3"];
+    let all = count(&[&whole], &dir.path().join("whole.k2c"), &options);
+    let counted_1 = dir.path().join("1.k2c");
+    let counted_2 = dir.path().join("2.k2c");
+    count(&[&shard_1], &counted_1, &options);
+    count(&[&shard_2], &counted_2, &options);
+    let merged_path = dir.path().join("merged.k2c");
+    kmer2vec()
+        .args(["merge", "-q", "-o"])
+        .arg(&merged_path)
+        .arg(&counted_1)
+        .arg(&counted_2)
+        .assert()
+        .success();
+    let merged = Counts::open(&merged_path).unwrap();
+    assert!(all.len() > 10_000, "{} pairs", all.len());
+    assert!(all.pairs().eq(merged.pairs()), "pairs differ");
+    assert!(
+        all.unigrams().eq(merged.unigrams()),
+        "unigram counts differ"
+    );
+    let (a, b) = (&all.header.stats, &merged.header.stats);
+    assert_eq!(
+        (a.records, a.bases, a.tokens),
+        (b.records, b.bases, b.tokens)
+    );
+    assert_eq!(merged.header.settings, all.header.settings);
+}
+
+#[test]
+fn counts_spilled_to_disk_equal_counts_in_memory() {
+    let dir = TempDir::new().unwrap();
+    let lambda = lambda_sequence();
+    let input = fasta(&dir, "lambda.fa", &[("lambda", &lambda)]);
+    // Window 100: 48,499 tokens make 9.7 M pair keys, 78 MB; with --memory 16M they spill
+    // to disk in five sorted runs, merged at the end.
+    let options = ["--k", "4", "--window", "100"];
+    let in_memory = count(&[&input], &dir.path().join("a.k2c"), &options);
+    let mut spilled_options = options.to_vec();
+    spilled_options.extend(["--memory", "16M", "--tmp-dir"]);
+    let tmp = dir.path().to_str().unwrap().to_string();
+    spilled_options.push(&tmp);
+    let spilled = count(&[&input], &dir.path().join("b.k2c"), &spilled_options);
+    assert!(in_memory.pairs().eq(spilled.pairs()));
+    assert!(in_memory.unigrams().eq(spilled.unigrams()));
+}
+
+#[test]
+fn merge_refuses_counts_made_with_other_settings() {
+    let dir = TempDir::new().unwrap();
+    let input = fasta(&dir, "toy.fa", &[("toy", b"ACGTACGTTGCA")]);
+    let (a, b) = (dir.path().join("a.k2c"), dir.path().join("b.k2c"));
+    count(&[&input], &a, &["--k", "2", "--window", "2"]);
+    count(&[&input], &b, &["--k", "2", "--window", "3"]);
+    let out = dir.path().join("merged.k2c");
+    let assert = kmer2vec()
+        .args(["merge", "-o"])
+        .arg(&out)
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("b.k2c") && stderr.contains("other settings"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn merge_refuses_a_damaged_file() {
+    let dir = TempDir::new().unwrap();
+    let input = fasta(&dir, "toy.fa", &[("toy", b"ACGTACGTTGCA")]);
+    let a = dir.path().join("a.k2c");
+    count(&[&input], &a, &["--k", "2"]);
+    let bytes = std::fs::read(&a).unwrap();
+    let damaged = dir.path().join("damaged.k2c");
+    std::fs::write(&damaged, &bytes[..bytes.len() - 20]).unwrap();
+    let out = dir.path().join("merged.k2c");
+    let assert = kmer2vec()
+        .args(["merge", "-o"])
+        .arg(&out)
+        .arg(&a)
+        .arg(&damaged)
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("damaged.k2c") && stderr.contains("truncated"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
