@@ -178,21 +178,7 @@ fn merge_refuses_counts_made_with_other_settings() {
     let (a, b) = (dir.path().join("a.k2c"), dir.path().join("b.k2c"));
     count(&[&input], &a, &["--k", "2", "--window", "2"]);
     count(&[&input], &b, &["--k", "2", "--window", "3"]);
-    let out = dir.path().join("merged.k2c");
-    let assert = kmer2vec()
-        .args(["merge", "-o"])
-        .arg(&out)
-        .arg(&a)
-        .arg(&b)
-        .assert()
-        .failure();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("b.k2c") && stderr.contains("other settings"),
-        "{stderr}"
-    );
-    assert!(!out.exists());
+    assert_merge_fails(&dir, &[&a, &b], &["b.k2c", "other settings"]);
 }
 
 #[test]
@@ -204,19 +190,23 @@ fn merge_refuses_a_damaged_file() {
     let bytes = std::fs::read(&a).unwrap();
     let damaged = dir.path().join("damaged.k2c");
     std::fs::write(&damaged, &bytes[..bytes.len() - 20]).unwrap();
+    assert_merge_fails(&dir, &[&a, &damaged], &["damaged.k2c", "truncated"]);
+}
+
+/// Asserts that merging `inputs` fails with one line naming all of `mentions`, and writes
+/// no output.
+fn assert_merge_fails(dir: &TempDir, inputs: &[&Path], mentions: &[&str]) {
     let out = dir.path().join("merged.k2c");
     let assert = kmer2vec()
         .args(["merge", "-o"])
         .arg(&out)
-        .arg(&a)
-        .arg(&damaged)
+        .args(inputs)
         .assert()
         .failure();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("damaged.k2c") && stderr.contains("truncated"),
-        "{stderr}"
-    );
+    for mention in mentions {
+        assert!(stderr.contains(mention), "{stderr:?} lacks {mention:?}");
+    }
     assert!(!out.exists());
 }
