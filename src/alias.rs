@@ -74,11 +74,22 @@ impl AliasTable {
         self.columns.is_empty()
     }
 
+    /// Starts loading the column that `random` will read in `draw` (for large tables).
+    #[inline]
+    pub fn prefetch(&self, random: u64) {
+        crate::kernels::prefetch(&self.columns[self.column_of(random)]);
+    }
+
+    #[inline(always)]
+    fn column_of(&self, random: u64) -> usize {
+        (((random >> 32) * self.columns.len() as u64) >> 32) as usize
+    }
+
     /// The index that the 64 random bits `random` select.
     #[inline]
     pub fn draw(&self, random: u64) -> u32 {
-        let index = ((random >> 32) * self.columns.len() as u64) >> 32;
-        let column = self.columns[index as usize];
+        let index = self.column_of(random);
+        let column = self.columns[index];
         // A coin flip per draw: a conditional move, not a branch the CPU would mispredict.
         std::hint::select_unpredictable(
             (random as u32) < column.threshold,

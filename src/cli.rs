@@ -34,6 +34,9 @@ pub enum Command {
     Count(CountArgs),
     /// Sum .k2c files counted with the same settings into one.
     Merge(MergeArgs),
+    /// Learn k-mer embeddings from a .k2c file: positive pairs drawn in proportion to
+    /// their co-occurrence counts, with embed's trainer.
+    Train(TrainArgs),
 }
 
 /// Options shared by every command that reads sequences.
@@ -77,6 +80,31 @@ pub struct EmbedArgs {
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
 
+    /// Maximum context distance (the window is drawn from 1..=WINDOW per position).
+    #[arg(long, default_value_t = 10)]
+    pub window: usize,
+
+    /// Contexts of a window that share one draw of negatives (0: the whole window,
+    /// fastest; 1: a draw per pair, as word2vec).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub share_negatives: usize,
+
+    /// Passes over the corpus.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+
+    /// Subsampling threshold t (word2vec's): frequent k-mers are kept with probability
+    /// (√(f/t)+1)·t/f; 0 turns it off.
+    #[arg(long, default_value_t = 1e-3)]
+    pub sample: f64,
+
+    #[command(flatten)]
+    pub model: ModelOptions,
+}
+
+/// Training and output options shared by `embed` and `train`.
+#[derive(Debug, Args)]
+pub struct ModelOptions {
     /// Output format.
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: OutputFormat,
@@ -89,22 +117,9 @@ pub struct EmbedArgs {
     #[arg(long, default_value_t = 100)]
     pub dim: usize,
 
-    /// Maximum context distance (the window is drawn from 1..=WINDOW per position).
-    #[arg(long, default_value_t = 10)]
-    pub window: usize,
-
     /// Negative samples per positive pair.
     #[arg(long, default_value_t = 5)]
     pub negatives: usize,
-
-    /// Contexts of a window that share one draw of negatives (0: the whole window,
-    /// fastest; 1: a draw per pair, as word2vec).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub share_negatives: usize,
-
-    /// Passes over the corpus.
-    #[arg(long, default_value_t = 10)]
-    pub epochs: usize,
 
     /// Starting learning rate (decays linearly to --min-lr).
     #[arg(long, default_value_t = 0.025)]
@@ -122,11 +137,6 @@ pub struct EmbedArgs {
     #[arg(long, default_value_t = 1)]
     pub min_count: u64,
 
-    /// Subsampling threshold t (word2vec's): frequent k-mers are kept with probability
-    /// (√(f/t)+1)·t/f; 0 turns it off.
-    #[arg(long, default_value_t = 1e-3)]
-    pub sample: f64,
-
     /// Noise distribution exponent α: negatives are drawn ∝ count^α.
     #[arg(long, default_value_t = 0.75)]
     pub noise_exponent: f64,
@@ -134,6 +144,57 @@ pub struct EmbedArgs {
     /// Worker threads (0: all cores).
     #[arg(short, long, default_value_t = 0)]
     pub threads: usize,
+}
+
+impl ModelOptions {
+    /// These options on top of `config`.
+    pub fn apply(&self, config: &mut Config) {
+        config.format = self.format;
+        config.context_vectors = self.context_vectors;
+        config.dim = self.dim;
+        config.negatives = self.negatives;
+        config.lr = self.lr;
+        config.min_lr = self.min_lr;
+        config.l2 = self.l2;
+        config.min_count = self.min_count;
+        config.noise_exponent = self.noise_exponent;
+        config.threads = self.threads;
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Counts written by `kmer2vec count` or `merge` (.k2c).
+    #[arg(value_name = "COUNTS")]
+    pub counts: PathBuf,
+
+    /// Output file.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Pair updates (default: as many as one epoch of `embed` would make on the counted
+    /// tokens, tokens × (window + 1)).
+    #[arg(long, value_name = "N")]
+    pub updates: Option<u64>,
+
+    /// Seed of all random draws; with --threads 1 the output is byte-for-byte reproducible.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    #[command(flatten)]
+    pub model: ModelOptions,
+}
+
+impl TrainArgs {
+    /// The run's settings (the k range and window come from the counts).
+    pub fn config(&self) -> Config {
+        let mut config = Config {
+            seed: self.seed,
+            ..Config::default()
+        };
+        self.model.apply(&mut config);
+        config
+    }
 }
 
 #[derive(Debug, Args)]
@@ -261,22 +322,13 @@ impl EmbedArgs {
     /// The run's settings.
     pub fn config(&self) -> Config {
         let mut config = Config {
-            min_count: self.min_count,
             sample: self.sample,
-            noise_exponent: self.noise_exponent,
-            dim: self.dim,
             window: self.window,
-            negatives: self.negatives,
             share_negatives: self.share_negatives,
             epochs: self.epochs,
-            lr: self.lr,
-            min_lr: self.min_lr,
-            l2: self.l2,
-            threads: self.threads,
-            context_vectors: self.context_vectors,
-            format: self.format,
             ..Config::default()
         };
+        self.model.apply(&mut config);
         self.tokens.apply(&mut config);
         config
     }

@@ -57,6 +57,20 @@ pub(crate) unsafe fn axpy_raw<const AVX2: bool>(a: f32, x: *const f32, y: *mut f
     }
 }
 
+/// Asks the CPU to start loading the cache line of `value` (a hint: no effect on values).
+#[inline(always)]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of x86_64; a prefetch of a valid reference's address reads
+    // nothing into the program.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(value as *const T as *const i8)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// AVX2 + FMA versions: 8 lanes a step, four independent accumulators in `dot` to hide the
 /// FMA latency, scalar tails.
 #[cfg(target_arch = "x86_64")]

@@ -28,6 +28,7 @@ pub mod replica;
 pub mod sentences;
 pub mod sgns;
 pub mod similar;
+pub mod train_counts;
 pub mod trainer;
 pub mod vocab;
 pub mod word2vec_io;

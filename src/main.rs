@@ -93,6 +93,30 @@ fn run(cli: &Cli) -> Result<()> {
             let report = kmer2vec::count::merge(&args.inputs, &args.output)?;
             report_counts(cli, &report, &args.output)?;
         }
+        Command::Train(args) => {
+            let stats = kmer2vec::train_counts::train(
+                &args.counts,
+                &args.output,
+                &args.config(),
+                args.updates,
+            )?;
+            if !cli.quiet {
+                let t = &stats.train;
+                eprintln!(
+                    "kmer2vec: {} k-mers, {} pair updates in {:.1} s ({:.0}/s, {} threads), loss {:.3} → {}",
+                    stats.vocabulary,
+                    t.tokens,
+                    t.seconds,
+                    t.tokens as f64 / t.seconds,
+                    t.threads,
+                    t.loss,
+                    args.output.display()
+                );
+            }
+            if cli.verbose {
+                eprintln!("{}", serde_json::to_string_pretty(&stats)?);
+            }
+        }
         Command::Similar(args) => {
             let model = kmer2vec::parquet_io::read_parquet(&args.model)?;
             let neighbours =

@@ -83,16 +83,21 @@ pub fn embed(
         (STATS_KEY.to_string(), to_json(&stats)),
     ];
     let model = Model::new(&vocab, embeddings, config.context_vectors, metadata);
-    match config.format {
-        OutputFormat::Parquet => write_parquet(&model, output)?,
-        OutputFormat::Word2vecText => write_word2vec(&model, output, false)?,
-        OutputFormat::Word2vecBinary => write_word2vec(&model, output, true)?,
-    }
+    write_model(&model, output, config.format)?;
     Ok(stats)
 }
 
+/// Writes a model in `format`.
+pub(crate) fn write_model(model: &Model, output: &Path, format: OutputFormat) -> Result<()> {
+    match format {
+        OutputFormat::Parquet => write_parquet(model, output),
+        OutputFormat::Word2vecText => write_word2vec(model, output, false),
+        OutputFormat::Word2vecBinary => write_word2vec(model, output, true),
+    }
+}
+
 /// Settings and statistics as JSON (plain structs of numbers and strings: cannot fail).
-fn to_json(value: &impl Serialize) -> String {
+pub(crate) fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("settings and statistics serialise to JSON")
 }
 

@@ -210,3 +210,45 @@ fn assert_merge_fails(dir: &TempDir, inputs: &[&Path], mentions: &[&str]) {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn train_from_counts_is_deterministic_on_one_thread_and_covers_the_counted_kmers() {
+    let dir = TempDir::new().unwrap();
+    let lambda = lambda_sequence();
+    let input = fasta(&dir, "lambda.fa", &[("lambda", &lambda)]);
+    let counts_path = dir.path().join("lambda.k2c");
+    let counts = count(&[&input], &counts_path, &["--k", "4", "--window", "5"]);
+    let train = |name: &str| {
+        let out = dir.path().join(name);
+        kmer2vec()
+            .args([
+                "train",
+                "-q",
+                "--threads",
+                "1",
+                "--seed",
+                "5",
+                "--dim",
+                "16",
+            ])
+            .args(["--updates", "200000", "--context-vectors", "-o"])
+            .arg(&out)
+            .arg(&counts_path)
+            .assert()
+            .success();
+        out
+    };
+    let (a, b) = (train("a.parquet"), train("b.parquet"));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let model = kmer2vec::parquet_io::read_parquet(&a).unwrap();
+    // One row per counted 4-mer, with its token count.
+    let counted = counts.unigrams().filter(|&n| n > 0).count();
+    assert_eq!(model.len(), counted);
+    assert_eq!(model.dim, 16);
+    assert!(model
+        .contexts
+        .as_ref()
+        .is_some_and(|c| c.iter().any(|&x| x != 0.0)));
+    let total: u64 = model.counts.iter().sum();
+    assert_eq!(total, counts.header.stats.tokens);
+}
