@@ -37,6 +37,9 @@ pub enum Command {
     /// Learn k-mer embeddings from a .k2c file: positive pairs drawn in proportion to
     /// their co-occurrence counts, with embed's trainer.
     Train(TrainArgs),
+    /// How close a model is to SGNS's optimum: correlation of u_w·v_c with PMI(w,c) − ln k
+    /// from counts (the model needs --context-vectors).
+    Pmi(PmiArgs),
 }
 
 /// Options shared by every command that reads sequences.
@@ -292,6 +295,36 @@ pub struct MergeArgs {
     /// Output file (.k2c).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PmiArgs {
+    /// A model with context vectors (Parquet).
+    pub model: PathBuf,
+
+    /// Counts of the same k-mers (.k2c), e.g. `kmer2vec count` of the model's input.
+    pub counts: PathBuf,
+
+    /// Pairs seen fewer times are left out (their PMI is noise).
+    #[arg(long, default_value_t = 100)]
+    pub min_count: u64,
+
+    /// k of the shift ln k (default: the model's --negatives, else 5).
+    #[arg(long)]
+    pub negatives: Option<usize>,
+
+    /// Noise exponent of the target: 1 is PMI − ln k; the trainer's α (0.75) gives the
+    /// smoothed form ln(X_wc·S_α/(k·X_w·X_c^α)).
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+
+    /// Write the scatter plot of u·v against the target here (SVG).
+    #[arg(long, value_name = "SVG")]
+    pub plot: Option<PathBuf>,
+
+    /// Print the result as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

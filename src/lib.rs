@@ -23,6 +23,7 @@ pub mod kmer_index;
 pub mod model;
 pub mod parquet_io;
 pub mod pipeline;
+pub mod pmi;
 pub mod reader;
 pub mod replica;
 pub mod sentences;

@@ -42,6 +42,18 @@ fn report_counts(
     Ok(())
 }
 
+/// Writes to standard output; a reader that stopped early (`| head`) is not an error.
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
 fn run(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Embed(args) => {
@@ -117,6 +129,40 @@ fn run(cli: &Cli) -> Result<()> {
                 eprintln!("{}", serde_json::to_string_pretty(&stats)?);
             }
         }
+        Command::Pmi(args) => {
+            let model = kmer2vec::parquet_io::read_parquet(&args.model)?;
+            let counts = kmer2vec::k2c::Counts::open(&args.counts)?;
+            // The shift's k: the model's own --negatives when its metadata says.
+            let negatives = args.negatives.unwrap_or_else(|| {
+                model
+                    .metadata
+                    .iter()
+                    .find(|(key, _)| key == kmer2vec::model::PARAMS_KEY)
+                    .and_then(|(_, json)| serde_json::from_str::<serde_json::Value>(json).ok())
+                    .and_then(|params| params["negatives"].as_u64())
+                    .map_or(5, |n| n as usize)
+            });
+            let report = kmer2vec::pmi::check(
+                &model,
+                &args.model,
+                &counts,
+                negatives,
+                args.alpha,
+                args.min_count,
+            )?;
+            if let Some(plot) = &args.plot {
+                let svg = report.scatter_svg(20_000);
+                kmer2vec::atomic_file::write_atomically(plot, |out| {
+                    std::io::Write::write_all(out, svg.as_bytes())
+                        .map_err(|e| kmer2vec::Error::io(plot, e))
+                })?;
+            }
+            if args.json {
+                print_out(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+            } else {
+                print_out(&report.table())?;
+            }
+        }
         Command::Similar(args) => {
             let model = kmer2vec::parquet_io::read_parquet(&args.model)?;
             let neighbours =
@@ -127,9 +173,11 @@ fn run(cli: &Cli) -> Result<()> {
                         args.kmer
                     )
                 })?;
-            for (kmer, cosine) in neighbours {
-                println!("{kmer}\t{cosine:.4}");
-            }
+            let lines: String = neighbours
+                .iter()
+                .map(|(kmer, cosine)| format!("{kmer}\t{cosine:.4}\n"))
+                .collect();
+            print_out(&lines)?;
         }
     }
     Ok(())
