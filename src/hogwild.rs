@@ -2,8 +2,9 @@
 //! 2011): SGNS updates are sparse, so collisions are rare and a lost update costs nothing
 //! that the next update does not repair.
 //!
-//! All shared access goes through this type, by copying rows out and adding deltas in, so no
-//! `&`/`&mut` reference to shared memory is ever formed. Concurrent non-atomic access to the
+//! All shared access goes through this type (copying rows out, adding deltas in, dot and
+//! axpy in place) or through `row_ptr`, the raw row pointer the AVX-512 kernel of `sgns`
+//! loads and stores through, so no `&`/`&mut` reference to shared memory is ever formed. Concurrent non-atomic access to the
 //! same `f32` is still a data race in the Rust memory model; it is the race Hogwild is built
 //! on, the one word2vec, gensim and finalfrontier make. On the supported targets an aligned
 //! `f32` load or store is never torn, so a reader sees an old or a new value, never a mix.
