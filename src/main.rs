@@ -130,6 +130,9 @@ fn run(cli: &Cli) -> Result<()> {
             }
         }
         Command::Pmi(args) => {
+            if let Some(plot) = &args.plot {
+                kmer2vec::atomic_file::check_writable(plot)?;
+            }
             let model = kmer2vec::parquet_io::read_parquet(&args.model)?;
             let counts = kmer2vec::k2c::Counts::open(&args.counts)?;
             // The shift's k: the model's own --negatives when its metadata says.
