@@ -60,6 +60,11 @@ impl HogwildMatrix {
         HogwildMatrix { lines, dim, stride }
     }
 
+    /// The row length without padding.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
     /// The padded row length that `read_row` and `add_to_row` work on.
     pub fn stride(&self) -> usize {
         self.stride

@@ -11,7 +11,6 @@
 use crate::alias::AliasTable;
 use crate::config::{Config, KRange};
 use crate::error::{Error, Result};
-use crate::hogwild::HogwildMatrix;
 use crate::k2c::{CountStats, Counts};
 use crate::kernels::{self, SigmoidTable};
 use crate::kmer_index::KmerIndex;
@@ -19,9 +18,9 @@ use crate::model::{Model, PARAMS_KEY, STATS_KEY, VERSION_KEY};
 use crate::pipeline::{check_output, to_json, write_model, VERSION};
 use crate::sentences::{stream_rng, Stream};
 use crate::sgns::{self, Loss, Simd, Step, Window};
-use crate::trainer::{Embeddings, TrainStats};
+use crate::trainer::{initial_matrices, learning_rate, thread_pool, Embeddings, TrainStats};
 use crate::vocab::{Vocab, NO_ROW};
-use rand::{Rng, RngExt};
+use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -118,11 +117,7 @@ pub fn train_from_counts(
     updates: u64,
 ) -> Result<(Embeddings, TrainStats)> {
     let started = Instant::now();
-    let threads = config.worker_threads();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Config(format!("--threads {threads}: {e}")))?;
+    let (pool, threads) = thread_pool(config)?;
     // Positive pairs as rows, with their counts as alias weights.
     let (mut pairs, mut weights) = (Vec::new(), Vec::new());
     for pair in counts.pairs() {
@@ -140,13 +135,7 @@ pub fn train_from_counts(
     }
     let positives = AliasTable::new(&weights);
     drop(weights);
-    let dim = config.dim;
-    let mut init = stream_rng(config.seed, Stream::Training, u64::MAX, 0);
-    let vectors = (0..vocab.len() * dim)
-        .map(|_| (init.random::<f32>() - 0.5) / dim as f32)
-        .collect();
-    let inputs = HogwildMatrix::from_vec(vectors, dim);
-    let outputs = HogwildMatrix::from_vec(vec![0.0; vocab.len() * dim], dim);
+    let (inputs, outputs) = initial_matrices(vocab.len(), config);
     let (simd, sigmoid) = (Simd::detect(), SigmoidTable::default());
     let done = AtomicU64::new(0);
     let loss_total = Mutex::new(Loss::default());
@@ -157,10 +146,8 @@ pub fn train_from_counts(
             |(noise, scratch), block| {
                 let mut rng = stream_rng(config.seed, Stream::Training, 0, block);
                 let progress = done.load(Ordering::Relaxed) as f64 / updates.max(1) as f64;
-                let lr = (config.lr - (config.lr - config.min_lr) * progress.min(1.0) as f32)
-                    .max(config.min_lr);
                 let mut step = Step {
-                    lr,
+                    lr: learning_rate(config, progress),
                     l2: config.l2,
                     negatives: config.negatives,
                     share: 1,
@@ -220,10 +207,5 @@ pub fn train_from_counts(
         threads,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let embeddings = Embeddings {
-        dim,
-        vectors: inputs.into_vec(),
-        contexts: outputs.into_vec(),
-    };
-    Ok((embeddings, stats))
+    Ok((Embeddings::new(inputs, outputs), stats))
 }

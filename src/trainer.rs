@@ -96,16 +96,8 @@ pub fn train(
     progress: &Progress,
 ) -> Result<(Embeddings, TrainStats)> {
     let started = Instant::now();
-    let threads = config.worker_threads();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Config(format!("--threads {threads}: {e}")))?;
-    let dim = config.dim;
-    let mut init = stream_rng(config.seed, Stream::Training, u64::MAX, 0);
-    let vectors = (0..vocab.len() * dim)
-        .map(|_| (init.random::<f32>() - 0.5) / dim as f32)
-        .collect();
+    let (pool, threads) = thread_pool(config)?;
+    let (inputs, outputs) = initial_matrices(vocab.len(), config);
     let trainer = Trainer {
         corpus,
         vocab,
@@ -113,8 +105,8 @@ pub fn train(
         config,
         progress,
         simd: Simd::detect(),
-        inputs: HogwildMatrix::from_vec(vectors, dim),
-        outputs: HogwildMatrix::from_vec(vec![0.0; vocab.len() * dim], dim),
+        inputs,
+        outputs,
         trained: AtomicU64::new(0),
         share: match config.share_negatives {
             0 => usize::MAX,
@@ -146,12 +138,49 @@ pub fn train(
         threads,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let embeddings = Embeddings {
-        dim,
-        vectors: trainer.inputs.into_vec(),
-        contexts: trainer.outputs.into_vec(),
-    };
-    Ok((embeddings, stats))
+    Ok((Embeddings::new(trainer.inputs, trainer.outputs), stats))
+}
+
+/// The worker pool of `config`'s thread count, and that count.
+pub(crate) fn thread_pool(config: &Config) -> Result<(rayon::ThreadPool, usize)> {
+    let threads = config.worker_threads();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Config(format!("--threads {threads}: {e}")))?;
+    Ok((pool, threads))
+}
+
+/// The matrices before training, as word2vec starts them: U uniform in ±0.5/dim, from the
+/// seed's own stream, and V zero.
+pub(crate) fn initial_matrices(rows: usize, config: &Config) -> (HogwildMatrix, HogwildMatrix) {
+    let dim = config.dim;
+    let mut init = stream_rng(config.seed, Stream::Training, u64::MAX, 0);
+    let vectors = (0..rows * dim)
+        .map(|_| (init.random::<f32>() - 0.5) / dim as f32)
+        .collect();
+    (
+        HogwildMatrix::from_vec(vectors, dim),
+        HogwildMatrix::from_vec(vec![0.0; rows * dim], dim),
+    )
+}
+
+/// The learning rate once a fraction `done` of the run is over:
+/// η = lr − (lr − min_lr)·done, never below min_lr.
+pub(crate) fn learning_rate(config: &Config, done: f64) -> f32 {
+    let (lr, min_lr) = (config.lr, config.min_lr);
+    (lr - (lr - min_lr) * done.min(1.0) as f32).max(min_lr)
+}
+
+impl Embeddings {
+    /// The trained matrices, padding stripped.
+    pub(crate) fn new(inputs: HogwildMatrix, outputs: HogwildMatrix) -> Self {
+        Embeddings {
+            dim: inputs.dim(),
+            vectors: inputs.into_vec(),
+            contexts: outputs.into_vec(),
+        }
+    }
 }
 
 /// What every worker shares.
@@ -198,9 +227,8 @@ impl Worker {
 impl Trainer<'_> {
     /// The learning rate after `done` of `planned` tokens.
     fn learning_rate(&self) -> f32 {
-        let (lr, min_lr) = (self.config.lr, self.config.min_lr);
         let done = self.progress.tokens() as f64 / self.progress.planned() as f64;
-        (lr - (lr - min_lr) * done.min(1.0) as f32).max(min_lr)
+        learning_rate(self.config, done)
     }
 
     fn train_shard(&self, epoch: u64, shard: usize, worker: &mut Worker) {
