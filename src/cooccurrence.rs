@@ -15,7 +15,7 @@
 //! external-memory k-mer counters do, and the runs are merged at the end.
 
 use crate::corpus::Corpus;
-use crate::dna::canonical;
+use crate::dna::{canonical, for_each_window};
 use crate::error::{Error, Result};
 use crate::k2c::{CountSettings, Pair};
 use crate::kmer_index::KmerIndex;
@@ -91,18 +91,8 @@ fn run_tokens(bases: &[u8], settings: &CountSettings, index: &KmerIndex, tokens:
     tokens.clear();
     let (k_min, k_max) = (settings.k_min, settings.k_max);
     let choices = (k_max - k_min + 1) as u32;
-    let mask = if k_max == 32 {
-        u64::MAX
-    } else {
-        (1u64 << (2 * k_max)) - 1
-    };
-    // The code of the k_max bases from the current start, zero-padded past the run's end.
-    let mut window = 0u64;
-    for i in 0..k_max - 1 {
-        window = (window << 2) | *bases.get(i).unwrap_or(&0) as u64;
-    }
-    for i in 0..bases.len() {
-        window = ((window << 2) | *bases.get(i + k_max - 1).unwrap_or(&0) as u64) & mask;
+    // The k_max bases from each start, zero-padded past the run's end.
+    for_each_window(bases, k_max, bases.len(), |i, window| {
         let available = (bases.len() - i).min(k_max);
         let k = if choices == 1 {
             k_min
@@ -111,14 +101,14 @@ fn run_tokens(bases: &[u8], settings: &CountSettings, index: &KmerIndex, tokens:
             k_min + below((hash >> 32) as u32, choices) as usize
         };
         if k > available {
-            continue;
+            return;
         }
         let mut code = window >> (2 * (k_max - k));
         if settings.canonical {
             code = canonical(code, k);
         }
         tokens.push(index.id(k, code));
-    }
+    });
 }
 
 /// Pair keys in a bounded buffer, spilled as sorted, run-length-encoded runs.

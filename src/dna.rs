@@ -65,6 +65,32 @@ pub fn canonical(code: u64, k: usize) -> u64 {
     code.min(reverse_complement(code, k))
 }
 
+/// Calls `at_start(i, window)` for each start `i < starts` of 2-bit `bases`, where
+/// `window` is the code of the `k_max` bases from `i`, zero-padded past the end of `bases`:
+/// the k-mer of length k ≤ k_max there is `window >> 2·(k_max − k)`, if `i + k` fits.
+#[inline(always)]
+pub fn for_each_window(
+    bases: &[u8],
+    k_max: usize,
+    starts: usize,
+    mut at_start: impl FnMut(usize, u64),
+) {
+    let mask = if k_max == 32 {
+        u64::MAX
+    } else {
+        (1u64 << (2 * k_max)) - 1
+    };
+    let base = |i: usize| *bases.get(i).unwrap_or(&0) as u64;
+    let mut window = 0u64;
+    for i in 0..k_max - 1 {
+        window = (window << 2) | base(i);
+    }
+    for i in 0..starts {
+        window = ((window << 2) | base(i + k_max - 1)) & mask;
+        at_start(i, window);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@
 
 use crate::config::{Config, KRange, PLAIN_SENTENCE_LEN, SEGMENT_MAX, SEGMENT_MIN};
 use crate::corpus::{Corpus, Run};
-use crate::dna::{canonical, reverse_complement};
+use crate::dna::{canonical, for_each_window, reverse_complement};
 use crate::kmer_index::KmerIndex;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -187,28 +187,17 @@ impl Tokenizer {
         scratch.tokens.clear();
         let bases = &scratch.bases;
         let available = bases.len();
-        let mask = if k_max == 32 {
-            u64::MAX
-        } else {
-            (1u64 << (2 * k_max)) - 1
-        };
-        // `window` is the code of the k_max bases from the current start (zero-padded past
-        // the end); the k-mer of length k there is its top 2k bits.
-        let mut window = 0u64;
-        for i in 0..k_max as usize - 1 {
-            window = (window << 2) | *bases.get(i).unwrap_or(&0) as u64;
-        }
         let k_choices = self.k.len() as u32;
-        for i in 0..(piece.to - piece.from) as usize {
-            window =
-                ((window << 2) | *bases.get(i + k_max as usize - 1).unwrap_or(&0) as u64) & mask;
+        let tokens = &mut scratch.tokens;
+        let starts = (piece.to - piece.from) as usize;
+        for_each_window(bases, k_max as usize, starts, |i, window| {
             let k = if k_choices == 1 {
                 self.k.min
             } else {
                 self.k.min + below(k_rng.next_u32(), k_choices) as usize
             };
             if i + k > available {
-                continue;
+                return;
             }
             let mut code = window >> (2 * (k_max as usize - k));
             if self.canonical {
@@ -216,8 +205,8 @@ impl Tokenizer {
             } else if piece.flip {
                 code = reverse_complement(code, k);
             }
-            scratch.tokens.push(self.index.id(k, code));
-        }
+            tokens.push(self.index.id(k, code));
+        });
         if piece.flip {
             scratch.tokens.reverse();
         }
