@@ -1,12 +1,19 @@
 //! The command line: clap definitions mapped onto the library's `Config`.
 
 use clap::{Args, Parser, Subcommand};
+use kmer2vec::k2c::WindowWeights;
 use kmer2vec::{Config, KRange, OutputFormat};
 use std::path::PathBuf;
 
 /// dna2vec-style k-mer embeddings (skip-gram with negative sampling) from FASTA/FASTQ.
 #[derive(Debug, Parser)]
-#[command(name = "kmer2vec", version, about, propagate_version = true)]
+#[command(
+    name = "kmer2vec",
+    version,
+    about,
+    propagate_version = true,
+    args_override_self = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -232,6 +239,11 @@ pub struct CountArgs {
     /// Count pairs of tokens up to this many positions apart.
     #[arg(long, default_value_t = 10)]
     pub window: usize,
+
+    /// What a pair d positions apart adds: W − d + 1 (linear: what embed's window, drawn
+    /// from 1..=W per position, trains in expectation), or 1 (flat).
+    #[arg(long, value_enum, default_value = "linear", value_name = "WEIGHTS")]
+    pub window_weights: WindowWeights,
 
     /// Seed of the choice of k (with a k range).
     #[arg(long, default_value_t = 1)]

@@ -7,13 +7,15 @@
 //! separate files and merging, gives the same counts. No fragments or strand flips (use
 //! `--canonical` for strand-free counts). Each token is paired with the tokens up to
 //! `window` starts after it in its run, in both orders, so X is symmetric and
-//! Σ_c X_wc = X_w·(number of neighbours).
+//! Σ_c X_wc = X_w·(number of neighbours). A pair d starts apart counts 1 (flat window) or
+//! W − d + 1 (`WindowWeights::Linear`, what `embed`'s dynamic window trains in expectation).
 //!
-//! Pairs are keys (w << 32 | c) in a buffer of what the memory budget leaves (8 bytes a
-//! key, after the corpus map and the unigram counts); when it fills, it is
+//! Pairs are entries (w, c, weight) in a buffer of what the memory budget leaves (8 bytes an
+//! entry, after the corpus map and the unigram counts); when it fills, it is
 //! sorted and written run-length-encoded to a temporary file (a sorted run), as
 //! external-memory k-mer counters do, and the runs are merged at the end.
 
+use crate::config::MAX_K;
 use crate::corpus::Corpus;
 use crate::dna::{canonical, for_each_window};
 use crate::error::{Error, Result};
@@ -30,7 +32,7 @@ use std::path::{Path, PathBuf};
 pub const MIN_MEMORY: u64 = 16 << 20;
 
 /// Memory besides the pair buffer and the corpus: the reader's record buffer (a whole
-/// chromosome is one record), I/O buffers, the program. Measured: 1 GiB of keys ran at
+/// chromosome is one record), I/O buffers, the program. Measured: 1 GiB of entries ran at
 /// 1.10 GiB peak RSS on a 70 Mbp chromosome without this allowance, 1.008 GiB with 128 MiB.
 const OVERHEAD: u64 = 192 << 20;
 
@@ -45,7 +47,7 @@ pub struct Cooccurrences {
 
 impl Cooccurrences {
     /// Counts the tokens and window pairs of `corpus`, holding at most `memory` bytes of
-    /// pair keys; sorted runs spill to `tmp_dir` (default: the system's).
+    /// pair entries; sorted runs spill to `tmp_dir` (default: the system's).
     pub fn count(
         corpus: &Corpus,
         settings: &CountSettings,
@@ -67,9 +69,11 @@ impl Cooccurrences {
             total += tokens.len() as u64;
             for (i, &w) in tokens.iter().enumerate() {
                 unigrams[w as usize] += 1;
-                for &c in &tokens[i + 1..(i + 1 + settings.window).min(tokens.len())] {
-                    pairs.add(w, c)?;
-                    pairs.add(c, w)?;
+                let contexts = &tokens[i + 1..(i + 1 + settings.window).min(tokens.len())];
+                for (distance, &c) in (1..).zip(contexts) {
+                    let weight = settings.weights.weight(distance, settings.window);
+                    pairs.add(w, c, weight)?;
+                    pairs.add(c, w, weight)?;
                 }
             }
         }
@@ -111,9 +115,20 @@ fn run_tokens(bases: &[u8], settings: &CountSettings, index: &KmerIndex, tokens:
     });
 }
 
-/// Pair keys in a bounded buffer, spilled as sorted, run-length-encoded runs.
+/// Bits of an id in a buffered entry: every id of k ≤ `MAX_K` fits.
+const ID_BITS: u32 = 25;
+/// Bits of the weight, below the pair, in a buffered entry.
+const WEIGHT_BITS: u32 = 14;
+/// The largest weight one entry holds.
+const MAX_WEIGHT: u32 = (1 << WEIGHT_BITS) - 1;
+const _: () =
+    assert!(2 * ID_BITS + WEIGHT_BITS <= 64 && KmerIndex::ids_up_to(MAX_K) <= 1 << ID_BITS);
+
+/// Weighted pairs in a bounded buffer, one u64 entry each: w, c, and the weight in the low
+/// bits, so that sorting entries sorts pairs by (w, c) and brings a pair's entries
+/// together. A full buffer is spilled as a sorted, run-length-encoded run.
 struct PairCounter {
-    keys: Vec<u64>,
+    entries: Vec<u64>,
     capacity: usize,
     tmp_dir: Option<PathBuf>,
     runs: Vec<File>,
@@ -129,35 +144,47 @@ impl PairCounter {
         Self::with_capacity((memory.max(MIN_MEMORY) / 8) as usize, tmp_dir)
     }
 
-    /// A counter spilling every `capacity` keys.
+    /// A counter spilling every `capacity` entries.
     fn with_capacity(capacity: usize, tmp_dir: Option<&Path>) -> Self {
         PairCounter {
             // Reserved whole: growing by doubling would briefly hold 1.5× the budget. Pages
             // are resident only once written, so a small input costs little.
-            keys: Vec::with_capacity(capacity),
+            entries: Vec::with_capacity(capacity),
             capacity,
             tmp_dir: tmp_dir.map(Path::to_path_buf),
             runs: Vec::new(),
         }
     }
 
+    /// Counts the pair (w, c) with `weight` (a weight above `MAX_WEIGHT` takes several
+    /// entries).
     #[inline]
-    fn add(&mut self, w: u32, c: u32) -> Result<()> {
-        self.keys.push((w as u64) << 32 | c as u64);
-        if self.keys.len() >= self.capacity {
-            self.spill()?;
+    fn add(&mut self, w: u32, c: u32, mut weight: u32) -> Result<()> {
+        debug_assert!(
+            w < 1 << ID_BITS && c < 1 << ID_BITS,
+            "id beyond {ID_BITS} bits"
+        );
+        while weight > 0 {
+            let part = weight.min(MAX_WEIGHT);
+            weight -= part;
+            let pair = (w as u64) << ID_BITS | c as u64;
+            self.entries.push(pair << WEIGHT_BITS | part as u64);
+            if self.entries.len() >= self.capacity {
+                self.spill()?;
+            }
         }
         Ok(())
     }
 
-    /// Sorts the buffer and writes it as a run of (key, count) to an unnamed temporary file.
+    /// Sorts the buffer and writes it as a run of (pair key, count) to an unnamed temporary
+    /// file.
     fn spill(&mut self) -> Result<()> {
         let dir = temporary(&self.tmp_dir);
         let io = |e| Error::io(&dir, e);
         let file = tempfile::tempfile_in(&dir).map_err(io)?;
         let mut out = BufWriter::with_capacity(1 << 20, &file);
         let mut result = Ok(());
-        sorted_counts(&mut self.keys, |pair| {
+        sorted_counts(&mut self.entries, |pair| {
             if result.is_ok() {
                 result = out
                     .write_all(&pair.key().to_le_bytes())
@@ -169,7 +196,7 @@ impl PairCounter {
         let mut file = file;
         file.rewind().map_err(io)?;
         self.runs.push(file);
-        self.keys.clear();
+        self.entries.clear();
         Ok(())
     }
 
@@ -177,14 +204,14 @@ impl PairCounter {
     fn for_each_sorted(mut self, mut on_pair: impl FnMut(Pair) -> Result<()>) -> Result<()> {
         if self.runs.is_empty() {
             let mut result = Ok(());
-            sorted_counts(&mut self.keys, |pair| {
+            sorted_counts(&mut self.entries, |pair| {
                 if result.is_ok() {
                     result = on_pair(pair);
                 }
             });
             return result;
         }
-        if !self.keys.is_empty() {
+        if !self.entries.is_empty() {
             self.spill()?;
         }
         let dir = temporary(&self.tmp_dir);
@@ -233,18 +260,19 @@ impl PairCounter {
     }
 }
 
-/// Sorts `keys` and calls `emit` with each distinct key and its multiplicity.
-fn sorted_counts(keys: &mut [u64], mut emit: impl FnMut(Pair)) {
-    keys.sort_unstable();
+/// Sorts `entries` and calls `emit` with each distinct pair and its summed weight.
+fn sorted_counts(entries: &mut [u64], mut emit: impl FnMut(Pair)) {
+    entries.sort_unstable();
     let mut i = 0;
-    while i < keys.len() {
-        let key = keys[i];
-        let mut j = i + 1;
-        while j < keys.len() && keys[j] == key {
-            j += 1;
+    while i < entries.len() {
+        let pair = entries[i] >> WEIGHT_BITS;
+        let mut count = 0;
+        while i < entries.len() && entries[i] >> WEIGHT_BITS == pair {
+            count += entries[i] & MAX_WEIGHT as u64;
+            i += 1;
         }
-        emit(Pair::from_key(key, (j - i) as u64));
-        i = j;
+        let (w, c) = (pair >> ID_BITS, pair & ((1 << ID_BITS) - 1));
+        emit(Pair::from_key(w << 32 | c, count));
     }
 }
 
@@ -262,11 +290,18 @@ mod tests {
         for _ in 0..25_000 {
             state = splitmix64(state);
             let (w, c) = ((state % 50) as u32, (state >> 32) as u32 % 40);
-            counter.add(w, c).unwrap();
-            *expected.entry((w as u64) << 32 | c as u64).or_insert(0u64) += 1;
+            // Weights 0, 1, 2, and now and then one above what an entry holds.
+            let weight = match (state >> 16) % 1000 {
+                0 => MAX_WEIGHT + 5,
+                r => r as u32 % 3,
+            };
+            counter.add(w, c, weight).unwrap();
+            if weight > 0 {
+                *expected.entry((w as u64) << 32 | c as u64).or_insert(0u64) += weight as u64;
+            }
         }
         assert!(
-            counter.runs.len() >= 24,
+            counter.runs.len() >= 16,
             "{} runs spilled",
             counter.runs.len()
         );
@@ -289,6 +324,7 @@ mod tests {
             canonical: false,
             window: 1,
             seed: 9,
+            weights: crate::k2c::WindowWeights::Flat,
         };
         let index = KmerIndex::new(crate::config::KRange { min: 2, max: 5 });
         let unit: Vec<u8> = (0..40u64).map(|i| (splitmix64(i) % 4) as u8).collect();

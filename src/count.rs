@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::cooccurrence::Cooccurrences;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
-use crate::k2c::{CountSettings, CountStats, Counts, Header, Pair, Writer};
+use crate::k2c::{CountSettings, CountStats, Counts, Header, Pair, WindowWeights, Writer};
 use crate::pipeline::{check_output, VERSION};
 use serde::Serialize;
 use std::cmp::Reverse;
@@ -24,30 +24,32 @@ pub struct CountReport {
     pub cooccurrences: u64,
 }
 
-/// The counting settings of `config` (k range, canonical, window, seed).
-pub fn count_settings(config: &Config) -> CountSettings {
+/// The counting settings of `config` (k range, canonical, window, seed) and the weights.
+pub fn count_settings(config: &Config, weights: WindowWeights) -> CountSettings {
     CountSettings {
         k_min: config.k.min,
         k_max: config.k.max,
         canonical: config.canonical,
         window: config.window,
         seed: config.seed,
+        weights,
     }
 }
 
-/// Counts the tokens and window co-occurrences of `inputs` into `output`, holding at most
-/// `memory` bytes of pairs in memory.
+/// Counts the tokens and window co-occurrences of `inputs` into `output`, weighted by
+/// distance as `weights` says, holding at most `memory` bytes of pairs in memory.
 pub fn count(
     inputs: &[PathBuf],
     output: &Path,
     config: &Config,
+    weights: WindowWeights,
     memory: u64,
     tmp_dir: Option<&Path>,
 ) -> Result<CountReport> {
     config.validate()?;
     check_output(inputs, output)?;
     let corpus = Corpus::build(inputs, config.k, tmp_dir)?;
-    let settings = count_settings(config);
+    let settings = count_settings(config, weights);
     let counts = Cooccurrences::count(&corpus, &settings, memory, tmp_dir)?;
     let read = corpus.stats();
     let header = Header {
@@ -141,8 +143,12 @@ fn describe(settings: &CountSettings) -> String {
         true => settings.k_min.to_string(),
         false => format!("{}..{}", settings.k_min, settings.k_max),
     };
+    let weights = match settings.weights {
+        WindowWeights::Flat => "flat",
+        WindowWeights::Linear => "linear",
+    };
     format!(
-        "--k {k} --window {}{} --seed {}",
+        "--k {k} --window {} --window-weights {weights}{} --seed {}",
         settings.window,
         if settings.canonical {
             " --canonical"

@@ -44,6 +44,32 @@ pub struct CountSettings {
     pub window: usize,
     /// Seeds the choice of k per position when k is a range.
     pub seed: u64,
+    /// How a pair counts by its distance (files from before the option were counted flat).
+    #[serde(default)]
+    pub weights: WindowWeights,
+}
+
+/// What one co-occurrence at distance d (1 ≤ d ≤ W, the window) adds to X_wc.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum WindowWeights {
+    /// 1 at every distance: the plain window counts.
+    #[default]
+    Flat,
+    /// W − d + 1: what `embed` sees, whose window is drawn from 1..=W per center, so a
+    /// context at distance d is trained with probability (W − d + 1)/W (word2vec's
+    /// dynamic window). Counts are W× those expectations; PMI does not change by a factor.
+    Linear,
+}
+
+impl WindowWeights {
+    /// The weight of a pair `distance` tokens apart, in a window of `window`.
+    pub fn weight(self, distance: usize, window: usize) -> u32 {
+        match self {
+            WindowWeights::Flat => 1,
+            WindowWeights::Linear => (window + 1).saturating_sub(distance) as u32,
+        }
+    }
 }
 
 /// What went into the counts; summed by `merge`.
@@ -319,6 +345,7 @@ mod tests {
                 canonical: false,
                 window: 3,
                 seed: 1,
+                weights: WindowWeights::Flat,
             },
             stats: CountStats {
                 inputs: vec!["a.fa".into()],

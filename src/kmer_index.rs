@@ -22,6 +22,16 @@ impl KmerIndex {
         KmerIndex { k, offsets }
     }
 
+    /// The most ids any range up to `k_max` holds: Σ 4^k over k = 1..=k_max.
+    pub const fn ids_up_to(k_max: usize) -> u64 {
+        let (mut k, mut ids) = (1, 0u64);
+        while k <= k_max {
+            ids += 1 << (2 * k);
+            k += 1;
+        }
+        ids
+    }
+
     /// The k range.
     pub fn k(&self) -> KRange {
         self.k

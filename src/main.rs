@@ -96,6 +96,7 @@ fn run(cli: &Cli) -> Result<()> {
                 &args.inputs,
                 &args.output,
                 &args.config(),
+                args.window_weights,
                 args.memory,
                 args.tmp_dir.as_deref(),
             )?;

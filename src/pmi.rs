@@ -360,6 +360,7 @@ mod tests {
                 canonical: false,
                 window: 2,
                 seed: 1,
+                weights: crate::k2c::WindowWeights::Flat,
             },
             stats: CountStats::default(),
         };

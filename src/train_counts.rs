@@ -28,11 +28,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// What `train` reports, recorded as `kmer2vec.stats`.
+/// What `train` reports, recorded as `kmer2vec.stats`: the counts' own statistics under
+/// `counts`, and the training's beside them (`tokens` there are the pair updates).
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainCountsStats {
     /// What went into the counts.
-    #[serde(flatten)]
+    #[serde(rename = "counts")]
     pub counted: CountStats,
     /// K-mers with a vector.
     pub vocabulary: usize,

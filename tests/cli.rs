@@ -629,6 +629,18 @@ fn same_seed_on_one_thread_gives_identical_bytes() {
     assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
 }
 
+/// Workflow wrappers pass defaults and then the user's options: an option given again
+/// replaces the earlier value, as the last word.
+#[test]
+fn a_repeated_option_takes_its_last_value() {
+    let dir = TempDir::new().unwrap();
+    let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    embed(&[&lambda()], &a, &fast(&["--seed", "7"]));
+    let repeated = ["--seed", "3", "-t", "2", "--threads", "1", "--seed", "7"];
+    embed(&[&lambda()], &b, &fast(&repeated));
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
+}
+
 #[test]
 fn different_seeds_give_different_vectors() {
     let dir = TempDir::new().unwrap();

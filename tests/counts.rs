@@ -70,29 +70,35 @@ fn pairs_by_kmer(counts: &Counts) -> HashMap<(String, String), u64> {
         .collect()
 }
 
+/// Pair counts keyed both ways, (a, b) and (b, a): the counts are symmetric.
+fn both_orders(pairs: &[(&str, &str, u64)]) -> HashMap<(String, String), u64> {
+    pairs
+        .iter()
+        .flat_map(|&(a, b, n)| {
+            [
+                ((a.to_string(), b.to_string()), n),
+                ((b.to_string(), a.to_string()), n),
+            ]
+        })
+        .collect()
+}
+
 #[test]
 fn toy_sequence_counts_match_a_hand_count() {
     let dir = TempDir::new().unwrap();
     let input = fasta(&dir, "toy.fa", &[("toy", b"ACGTAC")]);
     let out = dir.path().join("toy.k2c");
-    let counts = count(&[&input], &out, &["--k", "2", "--window", "2"]);
+    let options = ["--k", "2", "--window", "2", "--window-weights", "flat"];
+    let counts = count(&[&input], &out, &options);
     // Tokens AC CG GT TA AC; pairs at distance 1 or 2, in both orders.
-    let expected: HashMap<(String, String), u64> = [
+    let expected = both_orders(&[
         ("AC", "CG", 1),
         ("AC", "GT", 2), // positions (0, 2) and (2, 4)
         ("AC", "TA", 1),
         ("CG", "GT", 1),
         ("CG", "TA", 1),
         ("GT", "TA", 1),
-    ]
-    .into_iter()
-    .flat_map(|(a, b, n)| {
-        [
-            ((a.to_string(), b.to_string()), n),
-            ((b.to_string(), a.to_string()), n),
-        ]
-    })
-    .collect();
+    ]);
     assert_eq!(pairs_by_kmer(&counts), expected);
     let index = KmerIndex::new(KRange { min: 2, max: 2 });
     let unigrams: Vec<u64> = counts.unigrams().collect();
@@ -105,6 +111,29 @@ fn toy_sequence_counts_match_a_hand_count() {
     );
     assert_eq!(unigrams.iter().sum::<u64>(), 5);
     assert_eq!(counts.header.stats.tokens, 5);
+}
+
+#[test]
+fn linear_window_weights_count_near_pairs_more() {
+    let dir = TempDir::new().unwrap();
+    let input = fasta(&dir, "toy.fa", &[("toy", b"ACGTAC")]);
+    let out = dir.path().join("toy.k2c");
+    // The default weights: W − d + 1, so 2 at distance 1 and 1 at distance 2.
+    let counts = count(&[&input], &out, &["--k", "2", "--window", "2"]);
+    // Tokens AC CG GT TA AC.
+    let expected = both_orders(&[
+        ("AC", "CG", 2),     // distance 1
+        ("AC", "GT", 1 + 1), // distance 2, twice: positions (0, 2) and (2, 4)
+        ("AC", "TA", 2),     // distance 1, positions (3, 4)
+        ("CG", "GT", 2),
+        ("CG", "TA", 1),
+        ("GT", "TA", 2),
+    ]);
+    assert_eq!(pairs_by_kmer(&counts), expected);
+    assert_eq!(
+        counts.header.settings.weights,
+        kmer2vec::k2c::WindowWeights::Linear
+    );
 }
 
 #[test]
@@ -179,6 +208,13 @@ fn merge_refuses_counts_made_with_other_settings() {
     count(&[&input], &a, &["--k", "2", "--window", "2"]);
     count(&[&input], &b, &["--k", "2", "--window", "3"]);
     assert_merge_fails(&dir, &[&a, &b], &["b.k2c", "other settings"]);
+    let c = dir.path().join("c.k2c");
+    count(
+        &[&input],
+        &c,
+        &["--k", "2", "--window", "2", "--window-weights", "flat"],
+    );
+    assert_merge_fails(&dir, &[&a, &c], &["c.k2c", "other settings"]);
 }
 
 #[test]
@@ -251,6 +287,11 @@ fn train_from_counts_is_deterministic_on_one_thread_and_covers_the_counted_kmers
         .is_some_and(|c| c.iter().any(|&x| x != 0.0)));
     let total: u64 = model.counts.iter().sum();
     assert_eq!(total, counts.header.stats.tokens);
+    // The counts' statistics sit under "counts", apart from the training's (no key twice).
+    let stats: serde_json::Value =
+        serde_json::from_str(model.metadata("kmer2vec.stats").unwrap()).unwrap();
+    assert_eq!(stats["counts"]["tokens"], counts.header.stats.tokens);
+    assert_eq!(stats["tokens"], 200_000);
 }
 
 #[test]
