@@ -26,42 +26,9 @@ impl AliasTable {
     /// A table drawing index i with probability `weights[i] / Σ weights`. Weights must be
     /// finite, non-negative and not all zero.
     pub fn new(weights: &[f64]) -> Self {
-        let n = weights.len();
-        assert!(
-            n > 0 && n <= u32::MAX as usize,
-            "alias table over {n} weights"
-        );
-        let total: f64 = weights.iter().sum();
-        assert!(
-            total > 0.0 && total.is_finite(),
-            "alias weights sum to {total}"
-        );
-        // Scaled so that the mean column holds exactly 1.
-        let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
-        let mut threshold = vec![ONE; n];
-        let mut alias: Vec<u32> = (0..n as u32).collect();
-        let (mut small, mut large): (Vec<u32>, Vec<u32>) =
-            (0..n as u32).partition(|&i| scaled[i as usize] < 1.0);
-        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
-            small.pop();
-            threshold[s as usize] = (scaled[s as usize] * ONE as f64) as u64;
-            alias[s as usize] = l;
-            scaled[l as usize] -= 1.0 - scaled[s as usize];
-            if scaled[l as usize] < 1.0 {
-                large.pop();
-                small.push(l);
-            }
+        AliasTable {
+            columns: columns(weights),
         }
-        // What is left holds 1 up to rounding: it keeps itself (its alias is itself).
-        let columns = threshold
-            .into_iter()
-            .zip(alias)
-            .map(|(threshold, alias)| Column {
-                threshold: threshold.min(u32::MAX as u64) as u32,
-                alias,
-            })
-            .collect();
-        AliasTable { columns }
     }
 
     /// How many indices the table draws from.
@@ -99,6 +66,125 @@ impl AliasTable {
     }
 }
 
+/// Vose's construction: the columns of a table over `weights`, aliases relative to them.
+fn columns(weights: &[f64]) -> Vec<Column> {
+    let n = weights.len();
+    assert!(
+        n > 0 && n <= u32::MAX as usize,
+        "alias table over {n} weights"
+    );
+    let total: f64 = weights.iter().sum();
+    assert!(
+        total > 0.0 && total.is_finite(),
+        "alias weights sum to {total}"
+    );
+    // Scaled so that the mean column holds exactly 1.
+    let mut scaled: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+    let mut threshold = vec![ONE; n];
+    let mut alias: Vec<u32> = (0..n as u32).collect();
+    let (mut small, mut large): (Vec<u32>, Vec<u32>) =
+        (0..n as u32).partition(|&i| scaled[i as usize] < 1.0);
+    while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+        small.pop();
+        threshold[s as usize] = (scaled[s as usize] * ONE as f64) as u64;
+        alias[s as usize] = l;
+        scaled[l as usize] -= 1.0 - scaled[s as usize];
+        if scaled[l as usize] < 1.0 {
+            large.pop();
+            small.push(l);
+        }
+    }
+    // What is left holds 1 up to rounding: it keeps itself (its alias is itself).
+    threshold
+        .into_iter()
+        .zip(alias)
+        .map(|(threshold, alias)| Column {
+            threshold: threshold.min(u32::MAX as u64) as u32,
+            alias,
+        })
+        .collect()
+}
+
+/// A column of a `SegmentedAlias`: the values it draws, its own and its alias's, stored in
+/// it, so that a draw is one load.
+#[derive(Debug, Clone, Copy)]
+struct ValueColumn {
+    threshold: u32,
+    value: u32,
+    alias_value: u32,
+}
+
+/// One alias table per segment of a list of values, in one allocation: segment s covers
+/// `values[starts[s]..starts[s + 1]]` and draws among them in proportion to their weights.
+/// It draws a co-occurrence's context given its center, when the pairs are sorted by center.
+#[derive(Debug, Clone)]
+pub struct SegmentedAlias {
+    columns: Vec<ValueColumn>,
+    starts: Vec<usize>,
+}
+
+impl SegmentedAlias {
+    /// Tables over `weights[starts[s]..starts[s + 1]]` for every s, drawing the matching
+    /// `values`; `starts` runs from 0 to `weights.len()`, increasing, and every segment has
+    /// a positive weight.
+    pub fn new(weights: &[f64], values: &[u32], starts: Vec<usize>) -> Self {
+        assert!(
+            values.len() == weights.len()
+                && starts.first() == Some(&0)
+                && starts.last() == Some(&weights.len()),
+            "segments must cover the weights and values"
+        );
+        let mut all = Vec::with_capacity(weights.len());
+        for segment in starts.windows(2) {
+            let values = &values[segment[0]..segment[1]];
+            let table = columns(&weights[segment[0]..segment[1]]);
+            all.extend(
+                table
+                    .iter()
+                    .zip(values)
+                    .map(|(column, &value)| ValueColumn {
+                        threshold: column.threshold,
+                        value,
+                        alias_value: values[column.alias as usize],
+                    }),
+            );
+        }
+        SegmentedAlias {
+            columns: all,
+            starts,
+        }
+    }
+
+    /// The number of segments.
+    pub fn segments(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    #[inline(always)]
+    fn column_of(&self, segment: usize, random: u64) -> usize {
+        let start = self.starts[segment];
+        let n = (self.starts[segment + 1] - start) as u64;
+        start + (((random >> 32) * n) >> 32) as usize
+    }
+
+    /// Starts loading the column that `draw(segment, random)` will read.
+    #[inline]
+    pub fn prefetch(&self, segment: usize, random: u64) {
+        crate::kernels::prefetch(&self.columns[self.column_of(segment, random)]);
+    }
+
+    /// The value that `random` selects in `segment`.
+    #[inline]
+    pub fn draw(&self, segment: usize, random: u64) -> u32 {
+        let column = self.columns[self.column_of(segment, random)];
+        std::hint::select_unpredictable(
+            (random as u32) < column.threshold,
+            column.value,
+            column.alias_value,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +215,32 @@ mod tests {
             if w == 0.0 {
                 assert_eq!(n, 0, "index {i} has weight 0");
             }
+        }
+    }
+
+    /// Each segment draws its own indices, in proportion to their weights.
+    #[test]
+    fn segments_draw_within_themselves() {
+        let weights = [1.0, 3.0, 5.0, 0.0, 2.0, 2.0, 4.0];
+        let values: Vec<u32> = (0..7).map(|i| 100 + i).collect();
+        let table = SegmentedAlias::new(&weights, &values, vec![0, 2, 3, 7]);
+        assert_eq!(table.segments(), 3);
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut seen = [0u64; 7];
+        let draws = 400_000;
+        for segment in 0..3 {
+            for _ in 0..draws {
+                seen[table.draw(segment, rng.random()) as usize - 100] += 1;
+            }
+        }
+        // Segment totals 4, 5 and 8: each index gets its share of its segment's draws.
+        let expected = [0.25, 0.75, 1.0, 0.0, 0.25, 0.25, 0.5];
+        for (i, (&n, &p)) in seen.iter().zip(&expected).enumerate() {
+            let sd = (draws as f64 * p * (1.0 - p)).sqrt();
+            assert!(
+                (n as f64 - draws as f64 * p).abs() <= 5.0 * sd + 1.0,
+                "index {i}: {n} of {draws}, expected share {p}"
+            );
         }
     }
 

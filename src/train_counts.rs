@@ -1,22 +1,25 @@
-//! SGNS from co-occurrence counts (`kmer2vec train ALL.k2c`): positive pairs (c, w) drawn in
-//! proportion to X_wc from an alias table over the non-zero pairs, negatives from the
-//! vocabulary's table over count^α, each update the same `sgns::Step` as `embed`'s (a
-//! window of one context). Its cost is the number of updates asked for, whatever the size
-//! of the genome behind the counts.
+//! SGNS from co-occurrence counts (`kmer2vec train ALL.k2c`), in `embed`'s windows: a
+//! center w drawn in proportion to X_w = Σ_c X_wc, b uniform in 1..=window and 2b contexts
+//! c drawn from w's row in proportion to X_wc, one draw of negatives (count^α) shared by
+//! the window, and `embed`'s `sgns::Step` on it, on per-thread replicas for small
+//! vocabularies. So every pair is drawn in proportion to X_wc, as in a corpus whose window
+//! counts X are; its cost is the number of updates asked for, whatever the size of the
+//! genome behind the counts.
 //!
 //! The updates are split into blocks of `BLOCK` pairs, each drawn from its own random stream
 //! (seed, block), so `--threads 1` is deterministic and the draws do not depend on the
 //! thread count; the learning rate decays linearly over the updates.
 
-use crate::alias::AliasTable;
+use crate::alias::{AliasTable, SegmentedAlias};
 use crate::config::{Config, KRange};
 use crate::error::{Error, Result};
 use crate::k2c::{CountStats, Counts};
-use crate::kernels::{self, SigmoidTable};
+use crate::kernels::SigmoidTable;
 use crate::kmer_index::KmerIndex;
 use crate::model::{Model, PARAMS_KEY, STATS_KEY, VERSION_KEY};
 use crate::pipeline::{check_output, to_json, write_model, VERSION};
-use crate::sentences::{stream_rng, Stream};
+use crate::replica::{Replicas, MERGE_EVERY, REPLICA_MAX_ROWS};
+use crate::sentences::{below, stream_rng, Stream};
 use crate::sgns::{self, Loss, Simd, Step, Window};
 use crate::trainer::{initial_matrices, learning_rate, thread_pool, Embeddings, TrainStats};
 use crate::vocab::{Vocab, NO_ROW};
@@ -97,10 +100,7 @@ pub fn train(
 /// Pair updates per block of work.
 const BLOCK: u64 = 1 << 16;
 
-/// Pairs drawn and prefetched together.
-const PREFETCH_BATCH: usize = 32;
-
-/// Loss is measured on one update in this many.
+/// Loss is measured on one window in this many.
 const LOSS_EVERY: u64 = 16;
 
 /// The updates one epoch of `embed` would make on the counted tokens: each token is a
@@ -109,8 +109,78 @@ pub fn default_updates(counts: &Counts) -> u64 {
     counts.header.stats.tokens * (counts.header.settings.window as u64 + 1)
 }
 
-/// Trains on `updates` pairs drawn from `counts`; the vocabulary is the counted k-mers
-/// (`config.min_count` applies to their token counts).
+/// The counts as windows, the shape `embed` trains on: a center w drawn in proportion to
+/// X_w = Σ_c X_wc, then its contexts drawn from its row, c in proportion to X_wc. Each pair
+/// is still drawn in proportion to X_wc, P(w)·P(c | w) = X_wc / Σ X; what changes from
+/// drawing pairs one by one is that a window's updates share the center's row and one draw
+/// of negatives, as `embed`'s do, which keeps them in cache.
+struct Windows {
+    /// Center w of each row of the counts, as a matrix row.
+    centers: Vec<u32>,
+    /// Draws a row (a center) ∝ X_w.
+    center_draw: AliasTable,
+    /// Draws the context c of a center's row ∝ X_wc, as a matrix row.
+    context_draw: SegmentedAlias,
+}
+
+impl Windows {
+    /// The pairs of `counts` whose k-mers both have a row in `vocab`; `None` if none has.
+    fn new(counts: &Counts, vocab: &Vocab) -> Option<Self> {
+        let (mut centers, mut center_weights) = (Vec::new(), Vec::new());
+        let (mut contexts, mut weights, mut starts) = (Vec::new(), Vec::new(), vec![0]);
+        let mut current = None;
+        for pair in counts.pairs() {
+            let (w, c) = (vocab.row(pair.w), vocab.row(pair.c));
+            if w == NO_ROW || c == NO_ROW {
+                continue;
+            }
+            if current != Some(w) {
+                if current.is_some() {
+                    starts.push(contexts.len());
+                }
+                current = Some(w);
+                centers.push(w);
+                center_weights.push(0.0);
+            }
+            contexts.push(c);
+            weights.push(pair.count as f64);
+            *center_weights.last_mut()? += pair.count as f64;
+        }
+        current?;
+        starts.push(contexts.len());
+        Some(Windows {
+            centers,
+            center_draw: AliasTable::new(&center_weights),
+            context_draw: SegmentedAlias::new(&weights, &contexts, starts),
+        })
+    }
+}
+
+/// The draws of one window, made before it is trained: its center's row of the counts,
+/// and one random number per context.
+#[derive(Default)]
+struct Draft {
+    row: usize,
+    randoms: Vec<u64>,
+}
+
+impl Draft {
+    /// Draws a window of at most `left` contexts: b uniform in 1..=`window` and 2b
+    /// contexts, as in `embed`; prefetches its context columns.
+    fn draw(&mut self, windows: &Windows, window: usize, left: u64, rng: &mut impl Rng) {
+        let b = 1 + below(rng.next_u32(), window as u32) as u64;
+        self.row = windows.center_draw.draw(rng.next_u64()) as usize;
+        self.randoms.clear();
+        self.randoms
+            .extend((0..(2 * b).min(left)).map(|_| rng.next_u64()));
+        for &random in &self.randoms {
+            windows.context_draw.prefetch(self.row, random);
+        }
+    }
+}
+
+/// Trains on `updates` pairs drawn from `counts` in windows (`Windows`); the vocabulary is
+/// the counted k-mers (`config.min_count` applies to their token counts).
 pub fn train_from_counts(
     counts: &Counts,
     vocab: &Vocab,
@@ -119,78 +189,78 @@ pub fn train_from_counts(
 ) -> Result<(Embeddings, TrainStats)> {
     let started = Instant::now();
     let (pool, threads) = thread_pool(config)?;
-    // Positive pairs as rows, with their counts as alias weights.
-    let (mut pairs, mut weights) = (Vec::new(), Vec::new());
-    for pair in counts.pairs() {
-        let (w, c) = (vocab.row(pair.w), vocab.row(pair.c));
-        if w != NO_ROW && c != NO_ROW {
-            pairs.push((w, c));
-            weights.push(pair.count as f64);
-        }
-    }
-    if pairs.is_empty() {
-        return Err(Error::EmptyInput {
-            path: counts.path.clone(),
-            message: "no pair of counted k-mers to train on".into(),
-        });
-    }
-    let positives = AliasTable::new(&weights);
-    drop(weights);
+    let windows = Windows::new(counts, vocab).ok_or_else(|| Error::EmptyInput {
+        path: counts.path.clone(),
+        message: "no pair of counted k-mers to train on".into(),
+    })?;
     let (inputs, outputs) = initial_matrices(vocab.len(), config);
+    let replicas = (threads > 1 && vocab.len() <= REPLICA_MAX_ROWS).then(|| Replicas::new(threads));
     let (simd, sigmoid) = (Simd::detect(), SigmoidTable::default());
     let done = AtomicU64::new(0);
     let loss_total = Mutex::new(Loss::default());
     let blocks = updates.div_ceil(BLOCK);
     pool.install(|| {
         (0..blocks).into_par_iter().for_each_init(
-            || (vec![0u32; config.negatives], sgns::Scratch::default()),
-            |(noise, scratch), block| {
+            || (Vec::new(), Vec::new(), sgns::Scratch::default()),
+            |(contexts, noise, scratch), block| {
                 let mut rng = stream_rng(config.seed, Stream::Training, 0, block);
                 let progress = done.load(Ordering::Relaxed) as f64 / updates.max(1) as f64;
                 let mut step = Step {
                     lr: learning_rate(config, progress),
                     l2: config.l2,
                     negatives: config.negatives,
-                    share: 1,
+                    share: match config.share_negatives {
+                        0 => usize::MAX,
+                        n => n,
+                    },
                     with_loss: false,
                     simd,
                 };
+                let mut replica =
+                    (replicas.as_ref()).and_then(|replicas| replicas.current(&inputs, &outputs));
                 let mut loss = Loss::default();
                 let size = BLOCK.min(updates - block * BLOCK);
-                // The pair table is large: draws go in batches, each stage prefetching what
-                // the next reads (alias columns, then pairs, then rows), so that the cache
-                // misses of a batch overlap.
-                let (mut randoms, mut drawn) = ([0u64; PREFETCH_BATCH], [0u32; PREFETCH_BATCH]);
-                let mut i = 0;
-                while i < size {
-                    let batch = (size - i).min(PREFETCH_BATCH as u64) as usize;
-                    for random in &mut randoms[..batch] {
-                        *random = rng.next_u64();
-                        positives.prefetch(*random);
+                // Each window's draws are made one window ahead, and what they will read
+                // (its context columns, its center's row) prefetched meanwhile: the context
+                // table is large, and its columns are cache misses.
+                let (mut current, mut next) = (Draft::default(), Draft::default());
+                next.draw(&windows, config.window, size, &mut rng);
+                let (mut trained, mut window_index) = (0, 0u64);
+                while trained < size {
+                    std::mem::swap(&mut current, &mut next);
+                    trained += current.randoms.len() as u64;
+                    contexts.clear();
+                    contexts.extend(
+                        (current.randoms.iter())
+                            .map(|&random| windows.context_draw.draw(current.row, random)),
+                    );
+                    next.draw(&windows, config.window, size - trained, &mut rng);
+                    noise.clear();
+                    for _ in 0..step.noise_needed(contexts.len()) {
+                        noise.push(vocab.draw_noise(rng.next_u64()));
                     }
-                    for (pair, &random) in drawn[..batch].iter_mut().zip(&randoms[..batch]) {
-                        *pair = positives.draw(random);
-                        kernels::prefetch(&pairs[*pair as usize]);
-                    }
-                    for &pair in &drawn[..batch] {
-                        let (w, c) = pairs[pair as usize];
-                        inputs.prefetch_row(c);
-                        outputs.prefetch_row(w);
-                    }
-                    for &pair in &drawn[..batch] {
-                        let (w, c) = pairs[pair as usize];
-                        for negative in noise.iter_mut() {
-                            *negative = vocab.draw_noise(rng.next_u64());
+                    step.with_loss = window_index % LOSS_EVERY == 0;
+                    let window = Window {
+                        center: windows.centers[current.row],
+                        contexts,
+                        noise,
+                    };
+                    match (&replicas, replica.as_deref_mut().and_then(Option::as_mut)) {
+                        (Some(replicas), Some(replica)) => {
+                            let (u, v) = (&replica.inputs, &replica.outputs);
+                            v.prefetch_row(windows.centers[next.row]);
+                            step.train(u, v, &window, &sigmoid, scratch, &mut loss);
+                            replica.since_merge += 1;
+                            if replica.since_merge >= MERGE_EVERY {
+                                replicas.merge(replica, &inputs, &outputs);
+                            }
                         }
-                        step.with_loss = i % LOSS_EVERY == 0;
-                        let window = Window {
-                            center: w,
-                            contexts: std::slice::from_ref(&c),
-                            noise,
-                        };
-                        step.train(&inputs, &outputs, &window, &sigmoid, scratch, &mut loss);
-                        i += 1;
+                        _ => {
+                            outputs.prefetch_row(windows.centers[next.row]);
+                            step.train(&inputs, &outputs, &window, &sigmoid, scratch, &mut loss)
+                        }
                     }
+                    window_index += 1;
                 }
                 done.fetch_add(size, Ordering::Relaxed);
                 let mut total = loss_total.lock().unwrap_or_else(|e| e.into_inner());
@@ -199,6 +269,9 @@ pub fn train_from_counts(
             },
         );
     });
+    if let Some(replicas) = &replicas {
+        replicas.merge_all(&inputs, &outputs);
+    }
     let loss = *loss_total.lock().unwrap_or_else(|e| e.into_inner());
     let stats = TrainStats {
         tokens: updates,
