@@ -114,45 +114,45 @@ struct ValueColumn {
     alias_value: u32,
 }
 
-/// One alias table per segment of a list of values, in one allocation: segment s covers
-/// `values[starts[s]..starts[s + 1]]` and draws among them in proportion to their weights.
-/// It draws a co-occurrence's context given its center, when the pairs are sorted by center.
+/// One alias table per segment of a list of values, in one allocation, 12 bytes a value:
+/// segment s draws among its values in proportion to their weights. It draws a
+/// co-occurrence's context given its center, from pairs sorted by center.
 #[derive(Debug, Clone)]
 pub struct SegmentedAlias {
     columns: Vec<ValueColumn>,
     starts: Vec<usize>,
 }
 
+impl Default for SegmentedAlias {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SegmentedAlias {
-    /// Tables over `weights[starts[s]..starts[s + 1]]` for every s, drawing the matching
-    /// `values`; `starts` runs from 0 to `weights.len()`, increasing, and every segment has
-    /// a positive weight.
-    pub fn new(weights: &[f64], values: &[u32], starts: Vec<usize>) -> Self {
-        assert!(
-            values.len() == weights.len()
-                && starts.first() == Some(&0)
-                && starts.last() == Some(&weights.len()),
-            "segments must cover the weights and values"
-        );
-        let mut all = Vec::with_capacity(weights.len());
-        for segment in starts.windows(2) {
-            let values = &values[segment[0]..segment[1]];
-            let table = columns(&weights[segment[0]..segment[1]]);
-            all.extend(
-                table
-                    .iter()
-                    .zip(values)
-                    .map(|(column, &value)| ValueColumn {
-                        threshold: column.threshold,
-                        value,
-                        alias_value: values[column.alias as usize],
-                    }),
-            );
-        }
+    /// A table of no segments, to `push` them onto.
+    pub fn new() -> Self {
         SegmentedAlias {
-            columns: all,
-            starts,
+            columns: Vec::new(),
+            starts: vec![0],
         }
+    }
+
+    /// Adds a segment drawing `values[i]` in proportion to `weights[i]` (not all zero).
+    pub fn push(&mut self, weights: &[f64], values: &[u32]) {
+        assert_eq!(weights.len(), values.len(), "a weight for every value");
+        let table = columns(weights);
+        self.columns.extend(
+            table
+                .iter()
+                .zip(values)
+                .map(|(column, &value)| ValueColumn {
+                    threshold: column.threshold,
+                    value,
+                    alias_value: values[column.alias as usize],
+                }),
+        );
+        self.starts.push(self.columns.len());
     }
 
     /// The number of segments.
@@ -223,7 +223,10 @@ mod tests {
     fn segments_draw_within_themselves() {
         let weights = [1.0, 3.0, 5.0, 0.0, 2.0, 2.0, 4.0];
         let values: Vec<u32> = (0..7).map(|i| 100 + i).collect();
-        let table = SegmentedAlias::new(&weights, &values, vec![0, 2, 3, 7]);
+        let mut table = SegmentedAlias::new();
+        for segment in [0..2, 2..3, 3..7] {
+            table.push(&weights[segment.clone()], &values[segment]);
+        }
         assert_eq!(table.segments(), 3);
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
         let mut seen = [0u64; 7];

@@ -127,31 +127,36 @@ impl Windows {
     /// The pairs of `counts` whose k-mers both have a row in `vocab`; `None` if none has.
     fn new(counts: &Counts, vocab: &Vocab) -> Option<Self> {
         let (mut centers, mut center_weights) = (Vec::new(), Vec::new());
-        let (mut contexts, mut weights, mut starts) = (Vec::new(), Vec::new(), vec![0]);
-        let mut current = None;
+        let mut context_draw = SegmentedAlias::new();
+        // One center's row at a time: the table holds 12 bytes a pair, nothing more.
+        let (mut row_contexts, mut row_weights) = (Vec::new(), Vec::new());
+        let mut finish_row = |center: u32, contexts: &mut Vec<u32>, weights: &mut Vec<f64>| {
+            if !contexts.is_empty() {
+                centers.push(center);
+                center_weights.push(weights.iter().sum::<f64>());
+                context_draw.push(weights, contexts);
+            }
+            contexts.clear();
+            weights.clear();
+        };
+        let mut current = NO_ROW;
         for pair in counts.pairs() {
             let (w, c) = (vocab.row(pair.w), vocab.row(pair.c));
             if w == NO_ROW || c == NO_ROW {
                 continue;
             }
-            if current != Some(w) {
-                if current.is_some() {
-                    starts.push(contexts.len());
-                }
-                current = Some(w);
-                centers.push(w);
-                center_weights.push(0.0);
+            if w != current {
+                finish_row(current, &mut row_contexts, &mut row_weights);
+                current = w;
             }
-            contexts.push(c);
-            weights.push(pair.count as f64);
-            *center_weights.last_mut()? += pair.count as f64;
+            row_contexts.push(c);
+            row_weights.push(pair.count as f64);
         }
-        current?;
-        starts.push(contexts.len());
-        Some(Windows {
-            centers,
+        finish_row(current, &mut row_contexts, &mut row_weights);
+        (!centers.is_empty()).then(|| Windows {
             center_draw: AliasTable::new(&center_weights),
-            context_draw: SegmentedAlias::new(&weights, &contexts, starts),
+            centers,
+            context_draw,
         })
     }
 }
