@@ -64,6 +64,8 @@ pub fn write_atomically(
         out.flush().map_err(|e| Error::io(path, e))?;
     }
     temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    // The last moment to stop: the temporary file goes with the error.
+    crate::interrupt::check()?;
     temp.persist(path)
         .map_err(|e| Error::io(path, std::io::Error::from(e.error.kind())))?;
     Ok(())

@@ -19,6 +19,7 @@ use crate::config::MAX_K;
 use crate::corpus::Corpus;
 use crate::dna::{canonical, for_each_window};
 use crate::error::{Error, Result};
+use crate::interrupt;
 use crate::k2c::{CountSettings, Pair};
 use crate::kmer_index::KmerIndex;
 use crate::sentences::{below, splitmix64};
@@ -68,6 +69,10 @@ impl Cooccurrences {
             run_tokens(&bases, settings, index, &mut tokens);
             total += tokens.len() as u64;
             for (i, &w) in tokens.iter().enumerate() {
+                // Every 256 tokens: with a long window each makes thousands of pairs.
+                if i % 256 == 0 {
+                    interrupt::check()?;
+                }
                 unigrams[w as usize] += 1;
                 let contexts = &tokens[i + 1..(i + 1 + settings.window).min(tokens.len())];
                 for (distance, &c) in (1..).zip(contexts) {

@@ -7,6 +7,7 @@
 use crate::config::KRange;
 use crate::dna::base_code;
 use crate::error::{Error, Result};
+use crate::interrupt;
 use crate::kmer_index::KmerIndex;
 use crate::reader::{acgt_runs, for_each_record, shown_name};
 use memmap2::Mmap;
@@ -133,6 +134,7 @@ impl<W: Write> Builder<W> {
         let mut longest_run = 0;
         let mut codes = Vec::new();
         for_each_record(input, |sequence| {
+            interrupt::check()?;
             let record = self.stats.records;
             self.stats.records += 1;
             self.stats.bases += sequence.len() as u64;

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::cooccurrence::Cooccurrences;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
+use crate::interrupt;
 use crate::k2c::{CountSettings, CountStats, Counts, Header, Pair, WindowWeights, Writer};
 use crate::pipeline::{check_output, VERSION};
 use serde::Serialize;
@@ -170,6 +171,9 @@ fn write_counts(
     write_atomically(output, |out| {
         let mut writer = Writer::new(out, output, header, unigrams)?;
         pairs(&mut |pair| {
+            if distinct % (1 << 20) == 0 {
+                interrupt::check()?;
+            }
             distinct += 1;
             total += pair.count;
             writer.push(pair)

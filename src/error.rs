@@ -36,6 +36,10 @@ pub enum Error {
     /// A model file that parsed but does not have the expected shape.
     #[error("{path}: {message}")]
     Model { path: PathBuf, message: String },
+
+    /// Ctrl-C or SIGTERM stopped the run (`interrupt`); nothing was written.
+    #[error("interrupted by {}: no output written", crate::interrupt::signal_name(*signal))]
+    Interrupted { signal: i32 },
 }
 
 impl Error {

@@ -17,6 +17,7 @@ pub mod count;
 pub mod dna;
 pub mod error;
 pub mod hogwild;
+pub mod interrupt;
 pub mod k2c;
 pub mod kernels;
 pub mod kmer_index;

@@ -11,11 +11,18 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = kmer2vec::interrupt::install() {
+        eprintln!("kmer2vec: warning: Ctrl-C will not stop cleanly: {error}");
+    }
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("kmer2vec: error: {error:#}");
-            ExitCode::FAILURE
+            // Stopped by a signal: exit as shells report it, 128 + the signal's number.
+            match kmer2vec::interrupt::requested() {
+                Some(signal) => ExitCode::from((128 + signal) as u8),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

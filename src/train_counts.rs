@@ -13,6 +13,7 @@
 use crate::alias::{AliasTable, SegmentedAlias};
 use crate::config::{Config, KRange};
 use crate::error::{Error, Result};
+use crate::interrupt;
 use crate::k2c::{CountStats, Counts};
 use crate::kernels::SigmoidTable;
 use crate::kmer_index::KmerIndex;
@@ -208,6 +209,9 @@ pub fn train_from_counts(
         (0..blocks).into_par_iter().for_each_init(
             || (Vec::new(), Vec::new(), sgns::Scratch::default()),
             |(contexts, noise, scratch), block| {
+                if interrupt::requested().is_some() {
+                    return;
+                }
                 let mut rng = stream_rng(config.seed, Stream::Training, 0, block);
                 let progress = done.load(Ordering::Relaxed) as f64 / updates.max(1) as f64;
                 let mut step = Step {
@@ -274,6 +278,7 @@ pub fn train_from_counts(
             },
         );
     });
+    interrupt::check()?;
     if let Some(replicas) = &replicas {
         replicas.merge_all(&inputs, &outputs);
     }

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::hogwild::HogwildMatrix;
+use crate::interrupt;
 use crate::kernels::SigmoidTable;
 use crate::replica::{Replicas, MERGE_EVERY, REPLICA_MAX_ROWS};
 use crate::sentences::{below, stream_rng, Scratch, Stream, Tokenizer};
@@ -127,6 +128,7 @@ pub fn train(
                 });
         }
     });
+    interrupt::check()?;
     if let Some(replicas) = &trainer.replicas {
         replicas.merge_all(&trainer.inputs, &trainer.outputs);
     }
@@ -232,12 +234,18 @@ impl Trainer<'_> {
     }
 
     fn train_shard(&self, epoch: u64, shard: usize, worker: &mut Worker) {
+        if interrupt::requested().is_some() {
+            return;
+        }
         let mut rng = stream_rng(self.config.seed, Stream::Training, epoch, shard as u64);
         let mut scratch = std::mem::take(&mut worker.scratch);
         let mut replica = (self.replicas.as_ref())
             .and_then(|replicas| replicas.current(&self.inputs, &self.outputs));
         self.tokenizer
             .for_each_sentence(self.corpus, epoch, shard, &mut scratch, |ids| {
+                if interrupt::requested().is_some() {
+                    return;
+                }
                 worker.rows.clear();
                 for &id in ids {
                     let row = self.vocab.row(id);

@@ -1117,3 +1117,113 @@ fn tokens_of_a_missing_input_fail_cleanly() {
         .clone();
     assert_clean_error(&String::from_utf8_lossy(&output.stderr), "no-such.fa");
 }
+
+// ---------------------------------------------------------------------------------------
+// interruption: Ctrl-C and SIGTERM
+// ---------------------------------------------------------------------------------------
+
+/// Starts `kmer2vec ARGS` (a run far longer than a second), sends `signal` after a second,
+/// and returns its exit code and standard error.
+fn interrupted(args: &[&std::ffi::OsStr], signal: &str) -> (Option<i32>, String) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kmer2vec"))
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let killed = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill {signal} failed");
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// SIGTERM while `embed` trains, SIGINT while `count` counts, SIGTERM while `train`
+/// trains: each exits 128 + the signal, says so in one line, and leaves no output and no
+/// temporary file, in the output's directory or in --tmp-dir.
+#[test]
+fn a_signal_stops_a_run_with_nothing_left_behind() {
+    let dir = TempDir::new().unwrap();
+    let (out, tmp) = (dir.path().join("out"), dir.path().join("tmp"));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let counts = dir.path().join("lambda.k2c");
+    kmer2vec()
+        .args(["count", "-q", "--k", "4", "-o"])
+        .arg(&counts)
+        .arg(lambda())
+        .assert()
+        .success();
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    let (lambda, tmp_arg) = (lambda(), tmp.clone().into_os_string());
+    let model = out.join("model.parquet").into_os_string();
+    let k2c = out.join("counted.k2c").into_os_string();
+    let runs: [(Vec<&std::ffi::OsStr>, &str, i32); 3] = [
+        (
+            vec![
+                os("embed"),
+                lambda.as_os_str(),
+                os("--epochs"),
+                os("100000"),
+                os("--tmp-dir"),
+                &tmp_arg,
+                os("-o"),
+                &model,
+            ],
+            "-TERM",
+            128 + 15,
+        ),
+        (
+            vec![
+                os("count"),
+                lambda.as_os_str(),
+                os("--window"),
+                os("5000"),
+                os("--memory"),
+                os("16M"),
+                os("--tmp-dir"),
+                &tmp_arg,
+                os("-o"),
+                &k2c,
+            ],
+            "-INT",
+            128 + 2,
+        ),
+        (
+            vec![
+                os("train"),
+                counts.as_os_str(),
+                os("--updates"),
+                os("100000000000"),
+                os("-o"),
+                &model,
+            ],
+            "-TERM",
+            128 + 15,
+        ),
+    ];
+    for (args, signal, code) in runs {
+        let (status, stderr) = interrupted(&args, signal);
+        assert_eq!(status, Some(code), "{args:?}: {stderr}");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("kmer2vec: error: interrupted by SIG"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            listing(&out).is_empty(),
+            "{args:?} left {:?}",
+            listing(&out)
+        );
+        assert!(
+            listing(&tmp).is_empty(),
+            "{args:?} left {:?}",
+            listing(&tmp)
+        );
+    }
+}

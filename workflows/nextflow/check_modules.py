@@ -107,11 +107,6 @@ def render(groovy, namespace, where):
 
 # ---------------------------------------------------------------- the mirror of the defs
 
-def has(args, pattern):
-    # Groovy: args.tokenize().any { it ==~ /pattern/ }
-    return any(re.fullmatch(pattern, tok) for tok in args.split())
-
-
 def extension(c, v):
     a = v["args"]
     return "bin" if "word2vec-binary" in a else "txt" if "word2vec-text" in a else "parquet"
@@ -125,23 +120,17 @@ D_ARGS = ("task.ext.args ?: ''", lambda c, v: c.get("ext_args") or "")
 D_PREFIX = ('task.ext.prefix ?: "${meta.id}"', lambda c, v: c.get("ext_prefix") or c["meta"]["id"])
 D_EXT = ("args.contains('word2vec-binary') ? 'bin' : args.contains('word2vec-text') ? 'txt' : 'parquet'",
          extension)
-D_THREADS = ("args.tokenize().any { it ==~ /-t\\d*|--threads(=.*)?/ } ? '' : \"--threads ${task.cpus}\"",
-             lambda c, v: "" if has(v["args"], r"-t\d*|--threads(=.*)?") else f"--threads {c['cpus']}")
-D_TMP = ("args.tokenize().any { it ==~ /--tmp-dir(=.*)?/ } ? '' : '--tmp-dir .'",
-         lambda c, v: "" if has(v["args"], r"--tmp-dir(=.*)?") else "--tmp-dir .")
-D_MEMORY = ("!task.memory || args.tokenize().any { it ==~ /--memory(=.*)?/ } ? '' : "
-            "\"--memory ${(task.memory.toMega() * 9).intdiv(10)}M\"",
-            lambda c, v: "" if not c.get("memory_mb") or has(v["args"], r"--memory(=.*)?")
-            else f"--memory {c['memory_mb'] * 9 // 10}M")
+D_MEMORY = ("task.memory ? \"--memory ${(task.memory.toMega() * 9).intdiv(10)}M\" : ''",
+            lambda c, v: f"--memory {c['memory_mb'] * 9 // 10}M" if c.get("memory_mb") else "")
 D_INPUTS = ("(k2c instanceof List ? k2c : [k2c]).collect { it.name }", k2c_guard)
 
 MIRROR = {
     "KMER2VEC_EMBED": {
-        "script": {"args": D_ARGS, "prefix": D_PREFIX, "extension": D_EXT, "threads": D_THREADS, "tmp_dir": D_TMP},
+        "script": {"args": D_ARGS, "prefix": D_PREFIX, "extension": D_EXT},
         "stub": {"args": D_ARGS, "prefix": D_PREFIX, "extension": D_EXT},
     },
     "KMER2VEC_COUNT": {
-        "script": {"args": D_ARGS, "prefix": D_PREFIX, "memory": D_MEMORY, "tmp_dir": D_TMP},
+        "script": {"args": D_ARGS, "prefix": D_PREFIX, "memory": D_MEMORY},
         "stub": {"args": D_ARGS, "prefix": D_PREFIX},
     },
     "KMER2VEC_MERGE": {
@@ -149,7 +138,7 @@ MIRROR = {
         "stub": {"args": D_ARGS, "prefix": D_PREFIX},
     },
     "KMER2VEC_TRAIN": {
-        "script": {"args": D_ARGS, "prefix": D_PREFIX, "extension": D_EXT, "threads": D_THREADS},
+        "script": {"args": D_ARGS, "prefix": D_PREFIX, "extension": D_EXT},
         "stub": {"args": D_ARGS, "prefix": D_PREFIX, "extension": D_EXT},
     },
 }
@@ -294,9 +283,11 @@ def brace_expand(pattern):
             for x in brace_expand(pattern[:m.start()] + alt + pattern[m.end():])]
 
 
-def run_block(mod, part, ctx, workroot, version, label, expect=None):
+def run_block(mod, part, ctx, workroot, version, label, expect=None, order=None, log=None):
     """Stage ctx['inputs'] into a task folder, run the block, check outputs and the version
-    eval. Returns {emit: [paths]} or None on failure."""
+    eval. order: strings that must appear in the command line in this order (the module's
+    own option before ext.args' one); log: a regex that the run's stderr must match (that
+    ext.args' value took effect). Returns {emit: [paths]} or None on failure."""
     name = mod["name"]
     task = tempfile.mkdtemp(prefix=f"{name.lower()}.{part}.", dir=workroot)
     staged = []
@@ -322,6 +313,14 @@ def run_block(mod, part, ctx, workroot, version, label, expect=None):
         f.write(script)
     r = run(["bash", "-euo", "pipefail", ".command.sh"], cwd=task)
     command = " ; ".join(" ".join(line.split()) for line in script.replace("\\\n", " ").strip().splitlines())
+    if order:
+        at = 0
+        for s in order:
+            i = command.find(s, at)
+            if i < 0:
+                fail(f"{label}: the command does not have {' ... '.join(map(repr, order))} in this order: {command}")
+                return None
+            at = i + len(s)
     if r.returncode != 0:
         fail(f"{label}: exit {r.returncode}: {command}\n{r.stderr.strip()}")
         return None
@@ -336,6 +335,8 @@ def run_block(mod, part, ctx, workroot, version, label, expect=None):
         produced[emit] = files
         if not files and not out["optional"]:
             fail(f"{label}: output `{emit}` ({', '.join(patterns)}) not produced")
+    if log and not re.search(log, r.stderr):
+        fail(f"{label}: its stderr does not match {log!r}: {r.stderr.strip()}")
     if expect:
         for emit, want in expect.items():
             got = [os.path.basename(f) for f in produced.get(emit, [])]
@@ -509,22 +510,29 @@ def main():
                   "embed test 'lambda - fasta'", expect={"parquet": ["test.parquet"], "word2vec": []})
         run_block(E, "script", dict(base, ext_args=test_args(E, unquote(w2v_args[0])), inputs=[lambda_fa, reads_fq]),
                   work, version, "embed test 'word2vec-text'", expect={"parquet": [], "word2vec": ["test.txt"]})
-        # ext.args that sets what the module otherwise passes (kmer2vec refuses an option twice)
+        # ext.args that sets what the module passes itself: both are on the command line, the
+        # module's first, and kmer2vec takes the last value of an option given more than once
+        # (base's cpus are 2; the log line reports the threads used)
         run_block(E, "script", dict(base, ext_args="--threads 1 --tmp-dir . --k 5 --dim 8 --epochs 1 --format word2vec-binary",
                                     inputs=[lambda_fa]), work, version, "embed, ext.args with --threads/--tmp-dir",
-                  expect={"parquet": [], "word2vec": ["test.bin"]})
+                  expect={"parquet": [], "word2vec": ["test.bin"]},
+                  order=["--threads 2", "--tmp-dir .", "--threads 1 --tmp-dir ."], log=r"\b1 threads\)")
         shards = []
         for sid, data in (("genome", lambda_fa), ("reads", reads_fq)):
             out = run_block(C, "script", dict(base, meta={"id": sid}, ext_args=count_args_for(M), inputs=[data]), work,
                             version, f"count test setup '{sid}'", expect={"k2c": [f"{sid}.k2c"]})
             shards += out["k2c"] if out else []
-        run_block(C, "script", dict(base, ext_args="--k 4 --memory 64M", inputs=[lambda_fa]), work, version,
-                  "count, ext.args with --memory", expect={"k2c": ["test.k2c"]})
+        run_block(C, "script", dict(base, ext_args="--k 4 --memory 64M --tmp-dir .", inputs=[lambda_fa]), work, version,
+                  "count, ext.args with --memory/--tmp-dir", expect={"k2c": ["test.k2c"]},
+                  order=[f"--memory {base['memory_mb'] * 9 // 10}M", "--tmp-dir .", "--memory 64M --tmp-dir ."])
         merged = run_block(M, "script", dict(base, ext_args=test_args(M), inputs=sorted(shards, key=os.path.basename)),
                            work, version, "merge test 'two shards'", expect={"k2c": ["test.k2c"]}) if len(shards) == 2 else None
         if merged:
             run_block(T, "script", dict(base, ext_args=test_args(T), inputs=merged["k2c"]), work, version,
                       "train test 'lambda - k2c'", expect={"parquet": ["test.parquet"], "word2vec": []})
+            run_block(T, "script", dict(base, ext_args="-t 1 --dim 8 --updates 200000", inputs=merged["k2c"]), work, version,
+                      "train, ext.args with -t", expect={"parquet": ["test.parquet"], "word2vec": []},
+                      order=["--threads 2", "-t 1"], log=r"\b1 threads\)")
         k2c_stub_inputs = shards or [os.path.join(work, "none.k2c")]
         for mod, inputs, want in ((E, [lambda_fa], {"parquet": ["test.parquet"]}), (C, [lambda_fa], {"k2c": ["test.k2c"]}),
                                   (M, k2c_stub_inputs, {"k2c": ["test.k2c"]}), (T, k2c_stub_inputs[:1], {"parquet": ["test.parquet"]})):

@@ -23,15 +23,15 @@ process KMER2VEC_COUNT {
     def args    = task.ext.args ?: ''
     def prefix  = task.ext.prefix ?: "${meta.id}"
     // `count` is single-threaded. --memory is the budget of the whole process (pairs beyond
-    // it spill to --tmp-dir as sorted runs): 90 % of the task's memory, unless ext.args sets
-    // it; kmer2vec refuses an option given twice.
-    def memory  = !task.memory || args.tokenize().any { it ==~ /--memory(=.*)?/ } ? '' : "--memory ${(task.memory.toMega() * 9).intdiv(10)}M"
-    def tmp_dir = args.tokenize().any { it ==~ /--tmp-dir(=.*)?/ } ? '' : '--tmp-dir .'
+    // it spill to --tmp-dir as sorted runs): 90 % of the task's memory. These come first and
+    // ${args} after them: kmer2vec takes the last value of an option given more than once,
+    // so --memory or --tmp-dir in ext.args overrides them.
+    def memory  = task.memory ? "--memory ${(task.memory.toMega() * 9).intdiv(10)}M" : ''
     """
     kmer2vec \\
         count \\
         ${memory} \\
-        ${tmp_dir} \\
+        --tmp-dir . \\
         ${args} \\
         --output ${prefix}.k2c \\
         ${fastx}

@@ -24,15 +24,14 @@ process KMER2VEC_EMBED {
     def args      = task.ext.args ?: ''
     def prefix    = task.ext.prefix ?: "${meta.id}"
     def extension = args.contains('word2vec-binary') ? 'bin' : args.contains('word2vec-text') ? 'txt' : 'parquet'
-    // kmer2vec refuses an option given twice: the task's cpus and work directory are
-    // passed only where ext.args does not set --threads or --tmp-dir itself.
-    def threads   = args.tokenize().any { it ==~ /-t\d*|--threads(=.*)?/ } ? '' : "--threads ${task.cpus}"
-    def tmp_dir   = args.tokenize().any { it ==~ /--tmp-dir(=.*)?/ } ? '' : '--tmp-dir .'
+    // The task's cpus and work directory come first and ${args} after them: kmer2vec takes
+    // the last value of an option given more than once, so --threads or --tmp-dir in
+    // ext.args overrides these.
     """
     kmer2vec \\
         embed \\
-        ${threads} \\
-        ${tmp_dir} \\
+        --threads ${task.cpus} \\
+        --tmp-dir . \\
         ${args} \\
         --output ${prefix}.${extension} \\
         ${fastx}

@@ -24,13 +24,12 @@ process KMER2VEC_TRAIN {
     def args      = task.ext.args ?: ''
     def prefix    = task.ext.prefix ?: "${meta.id}"
     def extension = args.contains('word2vec-binary') ? 'bin' : args.contains('word2vec-text') ? 'txt' : 'parquet'
-    // kmer2vec refuses an option given twice: the task's cpus are passed only where
-    // ext.args does not set --threads itself.
-    def threads   = args.tokenize().any { it ==~ /-t\d*|--threads(=.*)?/ } ? '' : "--threads ${task.cpus}"
+    // The task's cpus come first and ${args} after them: kmer2vec takes the last value of
+    // an option given more than once, so --threads in ext.args overrides them.
     """
     kmer2vec \\
         train \\
-        ${threads} \\
+        --threads ${task.cpus} \\
         ${args} \\
         --output ${prefix}.${extension} \\
         ${k2c}
