@@ -9,8 +9,8 @@ use crate::dna::base_code;
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::kmer_index::KmerIndex;
-use crate::reader::{acgt_runs, for_each_record, shown_name};
-use memmap2::Mmap;
+use crate::reader::{acgt_runs, amino_acid_only, for_each_record, shown_name};
+use memmap2::{Mmap, UncheckedAdvice};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -113,6 +113,31 @@ impl Corpus {
         &self.stats
     }
 
+    /// Gives back this process's memory for the whole pages of bases `from..to`: training
+    /// calls it on every shard it finishes, so that the resident part of the corpus stays a
+    /// few pages, whatever the genome's size (an input 4× larger maps 4× the bytes but
+    /// holds no more of them). A page read again is faulted back from the page cache.
+    pub fn release(&self, from: u64, to: u64) {
+        const PAGE: u64 = 4096;
+        let start = (from / 4).div_ceil(PAGE) * PAGE;
+        let end = ((to / 4) / PAGE * PAGE).min(self.packed.len() as u64 / PAGE * PAGE);
+        if end > start {
+            // SAFETY: the map is a shared, read-only map of a file that nothing writes any
+            // more. MADV_DONTNEED drops this process's pages of the range; a later read of
+            // them (by any thread, even one reading now through `copy_bases`) faults the
+            // same bytes back in from the page cache or the file, so no reader can see a
+            // change. (The kernel may round the range to its page size; a page dropped
+            // beyond it costs one such fault.) A failure only means the pages stay.
+            let _ = unsafe {
+                self.packed.unchecked_advise_range(
+                    UncheckedAdvice::DontNeed,
+                    start as usize,
+                    (end - start) as usize,
+                )
+            };
+        }
+    }
+
     /// Appends the 2-bit codes of global bases `from..to` to `out`.
     pub fn copy_bases(&self, from: u64, to: u64, out: &mut Vec<u8>) {
         out.extend((from..to).map(|g| (self.packed[(g / 4) as usize] >> (2 * (g % 4))) & 3));
@@ -133,6 +158,10 @@ impl<W: Write> Builder<W> {
     fn read(&mut self, input: &Path, k: KRange) -> Result<()> {
         let mut longest_run = 0;
         let mut codes = Vec::new();
+        // Amino-acid letters, and the first record that has some (only records with
+        // non-ACGT bytes are looked at).
+        let (mut protein_letters, mut protein_record) = (0u64, None);
+        let (read_before, first_record) = (self.stats.bases, self.stats.records);
         for_each_record(input, |sequence| {
             interrupt::check()?;
             let record = self.stats.records;
@@ -156,8 +185,27 @@ impl<W: Write> Builder<W> {
                 longest_run = longest_run.max(codes.len());
             }
             self.stats.skipped += (sequence.len() - acgt) as u64;
+            if acgt < sequence.len() {
+                let letters = sequence.iter().filter(|&&b| amino_acid_only(b)).count() as u64;
+                protein_letters += letters;
+                if letters > 0 {
+                    protein_record.get_or_insert(record - first_record + 1);
+                }
+            }
             Ok(())
         })?;
+        // Real protein has about a third of its residues among E, F, I, L, P, Q; DNA none.
+        let bases = self.stats.bases - read_before;
+        if protein_letters * 10 > bases {
+            return Err(Error::Input {
+                path: shown_name(input),
+                message: format!(
+                    "looks like protein, not DNA: {protein_letters} of {bases} letters are \
+                     amino-acid codes (E, F, I, L, P, Q...), from record {}",
+                    protein_record.unwrap_or(1)
+                ),
+            });
+        }
         self.stats.inputs.push(input.display().to_string());
         if longest_run < k.min {
             return Err(Error::EmptyInput {

@@ -10,7 +10,21 @@ use kmer2vec::{pipeline, similar, Config};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print to stdout and exit 0, as clap does.
+        Err(error) if !error.use_stderr() => error.exit(),
+        // A bad option: one line, like every other error, and clap's exit code 2.
+        Err(error) => {
+            let text = error.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            eprintln!(
+                "kmer2vec: error: {} (see --help)",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
     if let Err(error) = kmer2vec::interrupt::install() {
         eprintln!("kmer2vec: warning: Ctrl-C will not stop cleanly: {error}");
     }

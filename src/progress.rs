@@ -74,4 +74,12 @@ pub fn summary(stats: &EmbedStats, output: &Path) {
         stats.train.loss,
         output.display()
     );
+    // One line for the whole run, however many records had them.
+    if read.skipped * 10 > read.bases {
+        eprintln!(
+            "kmer2vec: warning: {:.0} % of the bases were not A/C/G/T (N, IUPAC codes) and were \
+             skipped; they split the sequences",
+            100.0 * read.skipped as f64 / read.bases.max(1) as f64
+        );
+    }
 }

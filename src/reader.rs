@@ -45,7 +45,9 @@ pub fn for_each_record(input: &Path, mut on_record: impl FnMut(&[u8]) -> Result<
 fn describe(error: &needletail::errors::ParseError) -> String {
     use needletail::errors::ParseErrorKind;
     match error.kind {
-        ParseErrorKind::EmptyFile => "empty file (no FASTA/FASTQ records)".into(),
+        ParseErrorKind::EmptyFile => {
+            "no FASTA/FASTQ records (an empty file, or truncated or corrupt compressed data)".into()
+        }
         ParseErrorKind::UnknownFormat => {
             "not FASTA or FASTQ (a record must start with '>' or '@'), nor gz/bz2/xz/zst".into()
         }
@@ -55,6 +57,16 @@ fn describe(error: &needletail::errors::ParseError) -> String {
         ),
         _ => error.to_string(),
     }
+}
+
+/// Whether a byte is a letter of the amino-acid alphabet that no nucleotide code uses
+/// (E, F, I, J, L, O, P, Q, Z, either case; X is left out: it also masks DNA).
+#[inline]
+pub fn amino_acid_only(byte: u8) -> bool {
+    matches!(
+        byte.to_ascii_uppercase(),
+        b'E' | b'F' | b'I' | b'J' | b'L' | b'O' | b'P' | b'Q' | b'Z'
+    )
 }
 
 /// The maximal runs of A/C/G/T (either case) in `sequence`, each with its start.

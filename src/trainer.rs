@@ -13,7 +13,7 @@ use crate::hogwild::HogwildMatrix;
 use crate::interrupt;
 use crate::kernels::SigmoidTable;
 use crate::replica::{Replicas, MERGE_EVERY, REPLICA_MAX_ROWS};
-use crate::sentences::{below, stream_rng, Scratch, Stream, Tokenizer};
+use crate::sentences::{below, stream_rng, Scratch, Stream, Tokenizer, SHARD_BASES};
 use crate::sgns::{self, Loss, Simd, Step, Window};
 use crate::vocab::{Vocab, NO_ROW};
 use rand::{Rng, RngExt};
@@ -277,6 +277,8 @@ impl Trainer<'_> {
                 self.progress.add(ids.len() as u64, loss);
             });
         worker.scratch = scratch;
+        let lo = shard as u64 * SHARD_BASES;
+        self.corpus.release(lo, lo + SHARD_BASES);
     }
 
     /// Slides the window over one sentence of rows and trains each center's window

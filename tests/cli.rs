@@ -978,6 +978,177 @@ fn truncated_gzip_fails_cleanly() {
     assert_embed_fails(&[&truncated], &fast(&[]), "truncated.fa.gz");
 }
 
+/// Truncated bz2, xz and zst files (the lambda genome's, cut in half) fail in one line.
+#[test]
+fn truncated_bz2_xz_and_zst_fail_cleanly() {
+    let dir = TempDir::new().unwrap();
+    for name in [
+        "lambda_virus.fa.bz2",
+        "lambda_virus.fa.xz",
+        "lambda_virus.fa.zst",
+    ] {
+        let bytes = std::fs::read(data(name)).unwrap();
+        let truncated = text_file(&dir, &format!("cut.{name}"), &bytes[..bytes.len() / 2]);
+        assert_embed_fails(&[&truncated], &fast(&[]), &format!("cut.{name}"));
+    }
+}
+
+#[test]
+fn corrupt_gzip_fails_cleanly() {
+    let dir = TempDir::new().unwrap();
+    let mut gz = std::fs::read(data("lambda_virus.fa.gz")).unwrap();
+    for byte in &mut gz[100..400] {
+        *byte ^= 0x5a;
+    }
+    let corrupt = text_file(&dir, "corrupt.fa.gz", &gz);
+    assert_embed_fails(&[&corrupt], &fast(&[]), "corrupt.fa.gz");
+}
+
+#[test]
+fn binary_garbage_fails_cleanly() {
+    let dir = TempDir::new().unwrap();
+    // Bytes of every value, none of them a FASTA/FASTQ start or a compression magic.
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 1)
+        .collect();
+    let path = text_file(&dir, "garbage.bin", &garbage);
+    assert_embed_fails(&[&path], &fast(&[]), "garbage.bin");
+}
+
+#[test]
+fn fastq_quality_of_another_length_names_the_record_and_line() {
+    let dir = TempDir::new().unwrap();
+    let fastq = b"@r1\nACGTACGTAC\n+\nIIIIIIIIII\n@r2\nACGTACGT\n+\nIIII\n";
+    let path = text_file(&dir, "quality.fq", fastq);
+    assert_embed_fails(&[&path], &fast(&[]), "quality.fq");
+    assert_embed_fails(&[&path], &fast(&[]), "'r2' at line 5");
+}
+
+#[test]
+fn a_truncated_last_fastq_record_fails_cleanly() {
+    let dir = TempDir::new().unwrap();
+    let path = text_file(
+        &dir,
+        "cut.fq",
+        b"@r1\nACGTACGTAC\n+\nIIIIIIIIII\n@r2\nACGTACGT\n",
+    );
+    assert_embed_fails(&[&path], &fast(&[]), "cut.fq");
+    assert_embed_fails(&[&path], &fast(&[]), "'r2'");
+}
+
+#[test]
+fn protein_input_is_named_as_protein() {
+    let dir = TempDir::new().unwrap();
+    // Ubiquitin: it holds runs of A/C/G/T letters ("AG", "GG", "TT"...), so without the
+    // check it would train on them.
+    let protein = b">ubiquitin\nMQIFVKTLTGKTITLEVEPSDTIENVKAKIQDKEGIPPDQQRLIFAGKQLEDGRTLSDYNIQKESTLHLVLRLRGG\n";
+    let path = text_file(&dir, "ubiquitin.fa", protein);
+    assert_embed_fails(&[&path], &fast(&["--k", "2"]), "looks like protein");
+}
+
+#[test]
+fn windows_line_endings_give_the_same_model_as_unix_ones() {
+    let dir = TempDir::new().unwrap();
+    let unix = std::fs::read(lambda()).unwrap();
+    let windows: Vec<u8> = unix
+        .split(|&b| b == b'\n')
+        .flat_map(|line| line.iter().copied().chain(*b"\r\n"))
+        .collect();
+    let crlf = text_file(&dir, "crlf.fa", &windows);
+    let a = train(&[&lambda()], &dir, "unix.parquet", &fast(&[]));
+    let b = train(&[&crlf], &dir, "crlf.parquet", &fast(&[]));
+    assert_same_model(&a, &b, "CRLF");
+}
+
+#[test]
+fn a_sequence_on_one_huge_line_is_read() {
+    let dir = TempDir::new().unwrap();
+    let sequence: Vec<u8> = fasta_sequences(&lambda()).concat();
+    let one_line: Vec<u8> = sequence.iter().cycle().take(8 << 20).copied().collect();
+    let mut text = b">one line of 8 MiB\n".to_vec();
+    text.extend_from_slice(&one_line);
+    text.push(b'\n');
+    let path = text_file(&dir, "line.fa", &text);
+    let model = train(&[&path], &dir, "line.parquet", &fast(&["--k", "4"]));
+    assert_eq!(model.len(), 256);
+    assert_eq!(stats(&model)["bases"], 8 << 20);
+}
+
+/// IUPAC codes other than A/C/G/T (R, Y, N, ...) are skipped like N, splitting the
+/// sequence; lower case is upper case. Decided: no k-mer ever holds an ambiguity code.
+#[test]
+fn iupac_codes_split_the_sequence_like_n() {
+    let dir = TempDir::new().unwrap();
+    let with_iupac = text_file(&dir, "iupac.fa", b">a\nACGTRACGTYacgtnACGT\n");
+    let with_n = text_file(&dir, "n.fa", b">a\nACGTNACGTNACGTNACGT\n");
+    let a = train(&[&with_iupac], &dir, "iupac.parquet", &fast(&["--k", "3"]));
+    let b = train(&[&with_n], &dir, "n.parquet", &fast(&["--k", "3"]));
+    assert_same_model(&a, &b, "IUPAC against N");
+    assert_eq!(stats(&a)["skipped"], 3);
+}
+
+#[test]
+fn many_skipped_bases_give_one_warning_line() {
+    let dir = TempDir::new().unwrap();
+    let records: Vec<u8> = (0..50)
+        .flat_map(|i| format!(">r{i}\nACGTACGTNNNNNNNNNNNNNNNNNNNNNNNNACGTTGCA\n").into_bytes())
+        .collect();
+    let path = text_file(&dir, "gappy.fa", &records);
+    let output = kmer2vec()
+        .args(["embed", "-o"])
+        .arg(dir.path().join("gappy.parquet"))
+        .arg(&path)
+        .args(fast(&["--k", "3"]))
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(warnings[0].contains("60 % of the bases"), "{stderr}");
+}
+
+/// Option values clap rejects (not a number, negative) get the same one-line error as
+/// every other, and exit code 2, before any work.
+#[test]
+fn malformed_option_values_fail_in_one_line() {
+    for (option, value) in [("--seed", "abc"), ("--min-count", "-1"), ("--dim", "1.5")] {
+        let output = kmer2vec()
+            .args(["embed", "-o", "never.parquet"])
+            .arg(lambda())
+            .args([option, value])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        assert_clean_error(&String::from_utf8_lossy(&output.stderr), value);
+        assert!(!Path::new("never.parquet").exists());
+    }
+}
+
+#[test]
+fn window_zero_is_refused() {
+    assert_embed_fails(&[&lambda()], &fast(&["--window", "0"]), "--window");
+}
+
+#[test]
+fn output_under_a_file_fails_cleanly() {
+    let dir = TempDir::new().unwrap();
+    let file = text_file(&dir, "plain", b"not a directory");
+    let output = kmer2vec()
+        .arg("embed")
+        .arg(lambda())
+        .arg("-o")
+        .arg(file.join("model.parquet"))
+        .args(fast(&[]))
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    assert_clean_error(&String::from_utf8_lossy(&output.stderr), "model.parquet");
+}
+
 #[test]
 fn a_bad_input_after_a_good_one_fails_cleanly() {
     let dir = TempDir::new().unwrap();
@@ -1226,4 +1397,87 @@ fn a_signal_stops_a_run_with_nothing_left_behind() {
             listing(&tmp)
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// a full disk
+// ---------------------------------------------------------------------------------------
+
+/// A tmpfs of `size` mounted on a fresh directory, unmounted on drop; `None` where mounting
+/// is not allowed (it needs root, as in CI).
+struct SmallDisk {
+    path: PathBuf,
+    _dir: TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("disk");
+        std::fs::create_dir(&path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallDisk { path, _dir: dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+/// A full disk under the output or under --tmp-dir: one line naming the path and "No space
+/// left on device", a non-zero exit, and nothing left on the disk.
+#[test]
+fn a_full_disk_fails_cleanly() {
+    let (Some(out_disk), Some(tmp_disk)) = (SmallDisk::mount("256k"), SmallDisk::mount("4k"))
+    else {
+        eprintln!("a_full_disk_fails_cleanly: skipped, cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    // The model of lambda at k 3..8 is about 18 MB: it cannot fit in 256 KiB.
+    let output = kmer2vec()
+        .arg("embed")
+        .arg(lambda())
+        .arg("-o")
+        .arg(out_disk.path.join("model.parquet"))
+        .args(fast(&["--dim", "100"]))
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_clean_error(&stderr, "model.parquet");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        listing(&out_disk.path).is_empty(),
+        "{:?}",
+        listing(&out_disk.path)
+    );
+    // The 2-bit corpus of lambda is 12 KB: --tmp-dir on 4 KiB cannot hold it.
+    let output = kmer2vec()
+        .arg("embed")
+        .arg(lambda())
+        .arg("-o")
+        .arg(dir.path().join("model.parquet"))
+        .arg("--tmp-dir")
+        .arg(&tmp_disk.path)
+        .args(fast(&[]))
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_clean_error(&stderr, "disk");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(listing(&tmp_disk.path).is_empty());
+    assert!(listing(dir.path()).is_empty());
 }
