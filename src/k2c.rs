@@ -245,16 +245,21 @@ impl Counts {
         }
         let truncated = || bad("truncated or damaged (sizes do not add up)".into());
         let json_len = usize::try_from(u64_at(16)).map_err(|_| truncated())?;
-        let unigrams_len_at = 24usize
-            .checked_add(json_len.next_multiple_of(8))
-            .filter(|&at| at + 8 + FOOTER_BYTES <= bytes.len())
+        // Every size is checked against the file's length with checked arithmetic: a damaged
+        // size near 2⁶⁴ must not wrap around into a small, plausible offset.
+        let fits =
+            |at: usize, after: usize| at.checked_add(after).is_some_and(|end| end <= bytes.len());
+        let unigrams_len_at = json_len
+            .checked_next_multiple_of(8)
+            .and_then(|n| n.checked_add(24))
+            .filter(|&at| fits(at, 8 + FOOTER_BYTES))
             .ok_or_else(truncated)?;
         let ids = usize::try_from(u64_at(unigrams_len_at)).map_err(|_| truncated())?;
         let unigrams_at = unigrams_len_at + 8;
         let pairs_at = ids
             .checked_mul(8)
             .and_then(|n| n.checked_add(unigrams_at))
-            .filter(|&at| at + FOOTER_BYTES <= bytes.len())
+            .filter(|&at| fits(at, FOOTER_BYTES))
             .ok_or_else(truncated)?;
         let footer = bytes.len() - FOOTER_BYTES;
         if bytes[footer + 24..] != END_MAGIC {
