@@ -31,6 +31,10 @@ pub fn for_each_record(input: &Path, mut on_record: impl FnMut(&[u8]) -> Result<
             return Err(input_error("is a directory, not a FASTA/FASTQ file".into()));
         }
         let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
+        // A first read here, so that a file that opens but cannot be read says so (needletail
+        // would call it empty).
+        let mut file = std::io::BufReader::new(file);
+        std::io::BufRead::fill_buf(&mut file).map_err(|e| Error::io(input, e))?;
         needletail::parse_fastx_reader(file)
     };
     let mut reader = parsed.map_err(|e| input_error(describe(&e)))?;

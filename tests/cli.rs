@@ -993,6 +993,22 @@ fn truncated_bz2_xz_and_zst_fail_cleanly() {
     }
 }
 
+/// A file that opens but cannot be read (as root, permissions do not stop a read; the
+/// kernel's /proc/self/mem refuses a read at offset 0 with EIO).
+#[test]
+fn an_unreadable_input_fails_cleanly() {
+    let unreadable = Path::new("/proc/self/mem");
+    if !unreadable.exists() {
+        eprintln!("an_unreadable_input_fails_cleanly: skipped, no /proc/self/mem here");
+        return;
+    }
+    assert_embed_fails(
+        &[unreadable],
+        &fast(&[]),
+        "/proc/self/mem: Input/output error",
+    );
+}
+
 #[test]
 fn corrupt_gzip_fails_cleanly() {
     let dir = TempDir::new().unwrap();
