@@ -217,6 +217,14 @@ impl Config {
             self.threads
         }
     }
+
+    /// Contexts per draw of negatives: `share_negatives`, 0 being the whole window.
+    pub fn contexts_per_negative_draw(&self) -> usize {
+        match self.share_negatives {
+            0 => usize::MAX,
+            n => n,
+        }
+    }
 }
 
 #[cfg(test)]

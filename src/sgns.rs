@@ -127,6 +127,13 @@ pub struct Loss {
     pub pairs: u64,
 }
 
+impl std::ops::AddAssign for Loss {
+    fn add_assign(&mut self, other: Loss) {
+        self.sum += other.sum;
+        self.pairs += other.pairs;
+    }
+}
+
 impl Loss {
     /// Adds a pair of score x: −ln σ(x) for a positive, −ln σ(−x) for a negative.
     #[inline(always)]

@@ -19,7 +19,7 @@ use crate::kernels::SigmoidTable;
 use crate::kmer_index::KmerIndex;
 use crate::model::{Model, PARAMS_KEY, STATS_KEY, VERSION_KEY};
 use crate::pipeline::{check_output, to_json, write_model, VERSION};
-use crate::replica::{Replicas, MERGE_EVERY, REPLICA_MAX_ROWS};
+use crate::replica::Matrices;
 use crate::sentences::{below, stream_rng, Stream};
 use crate::sgns::{self, Loss, Simd, Step, Window};
 use crate::trainer::{initial_matrices, learning_rate, thread_pool, Embeddings, TrainStats};
@@ -200,7 +200,7 @@ pub fn train_from_counts(
         message: "no pair of counted k-mers to train on".into(),
     })?;
     let (inputs, outputs) = initial_matrices(vocab.len(), config);
-    let replicas = (threads > 1 && vocab.len() <= REPLICA_MAX_ROWS).then(|| Replicas::new(threads));
+    let matrices = Matrices::new(inputs, outputs, threads);
     let (simd, sigmoid) = (Simd::detect(), SigmoidTable::default());
     let done = AtomicU64::new(0);
     let loss_total = Mutex::new(Loss::default());
@@ -218,15 +218,11 @@ pub fn train_from_counts(
                     lr: learning_rate(config, progress),
                     l2: config.l2,
                     negatives: config.negatives,
-                    share: match config.share_negatives {
-                        0 => usize::MAX,
-                        n => n,
-                    },
+                    share: config.contexts_per_negative_draw(),
                     with_loss: false,
                     simd,
                 };
-                let mut replica =
-                    (replicas.as_ref()).and_then(|replicas| replicas.current(&inputs, &outputs));
+                let mut local = matrices.local();
                 let mut loss = Loss::default();
                 let size = BLOCK.min(updates - block * BLOCK);
                 // Each window's draws are made one window ahead, and what they will read
@@ -254,21 +250,11 @@ pub fn train_from_counts(
                         contexts,
                         noise,
                     };
-                    match (&replicas, replica.as_deref_mut().and_then(Option::as_mut)) {
-                        (Some(replicas), Some(replica)) => {
-                            let (u, v) = (&replica.inputs, &replica.outputs);
-                            v.prefetch_row(windows.centers[next.row]);
-                            step.train(u, v, &window, &sigmoid, scratch, &mut loss);
-                            replica.since_merge += 1;
-                            if replica.since_merge >= MERGE_EVERY {
-                                replicas.merge(replica, &inputs, &outputs);
-                            }
-                        }
-                        _ => {
-                            outputs.prefetch_row(windows.centers[next.row]);
-                            step.train(&inputs, &outputs, &window, &sigmoid, scratch, &mut loss)
-                        }
-                    }
+                    let next_center = windows.centers[next.row];
+                    local.train(1, |inputs, outputs| {
+                        outputs.prefetch_row(next_center);
+                        step.train(inputs, outputs, &window, &sigmoid, scratch, &mut loss)
+                    });
                     window_index += 1;
                 }
                 done.fetch_add(size, Ordering::Relaxed);
@@ -279,9 +265,6 @@ pub fn train_from_counts(
         );
     });
     interrupt::check()?;
-    if let Some(replicas) = &replicas {
-        replicas.merge_all(&inputs, &outputs);
-    }
     let loss = *loss_total.lock().unwrap_or_else(|e| e.into_inner());
     let stats = TrainStats {
         tokens: updates,
@@ -291,5 +274,6 @@ pub fn train_from_counts(
         threads,
         seconds: started.elapsed().as_secs_f64(),
     };
+    let (inputs, outputs) = matrices.finish();
     Ok((Embeddings::new(inputs, outputs), stats))
 }

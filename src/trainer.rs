@@ -12,19 +12,23 @@ use crate::error::{Error, Result};
 use crate::hogwild::HogwildMatrix;
 use crate::interrupt;
 use crate::kernels::SigmoidTable;
-use crate::replica::{Replicas, MERGE_EVERY, REPLICA_MAX_ROWS};
+use crate::replica::Matrices;
 use crate::sentences::{below, stream_rng, Scratch, Stream, Tokenizer, SHARD_BASES};
 use crate::sgns::{self, Loss, Simd, Step, Window};
 use crate::vocab::{Vocab, NO_ROW};
 use rand::{Rng, RngExt};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 /// Loss is measured on one window in this many (it costs a logarithm per pair).
 const LOSS_EVERY: usize = 16;
+
+/// The most windows trained in one run (between reads of the learning rate).
+const CENTERS_PER_CALL: u64 = 4096;
 
 /// Training progress, shared with whoever renders it (the library never prints).
 #[derive(Debug, Default)]
@@ -106,15 +110,10 @@ pub fn train(
         config,
         progress,
         simd: Simd::detect(),
-        inputs,
-        outputs,
+        matrices: Matrices::new(inputs, outputs, threads),
         trained: AtomicU64::new(0),
-        share: match config.share_negatives {
-            0 => usize::MAX,
-            n => n,
-        },
+        share: config.contexts_per_negative_draw(),
         sigmoid: SigmoidTable::default(),
-        replicas: (threads > 1 && vocab.len() <= REPLICA_MAX_ROWS).then(|| Replicas::new(threads)),
     };
     let planned = tokenizer.expected_tokens(corpus) * config.epochs as u64;
     progress.planned.store(planned.max(1), Ordering::Relaxed);
@@ -129,9 +128,6 @@ pub fn train(
         }
     });
     interrupt::check()?;
-    if let Some(replicas) = &trainer.replicas {
-        replicas.merge_all(&trainer.inputs, &trainer.outputs);
-    }
     let stats = TrainStats {
         tokens: progress.tokens(),
         tokens_trained: trainer.trained.load(Ordering::Relaxed),
@@ -140,7 +136,8 @@ pub fn train(
         threads,
         seconds: started.elapsed().as_secs_f64(),
     };
-    Ok((Embeddings::new(trainer.inputs, trainer.outputs), stats))
+    let (inputs, outputs) = trainer.matrices.finish();
+    Ok((Embeddings::new(inputs, outputs), stats))
 }
 
 /// The worker pool of `config`'s thread count, and that count.
@@ -193,16 +190,12 @@ struct Trainer<'a> {
     config: &'a Config,
     progress: &'a Progress,
     simd: Simd,
-    /// U: one row per k-mer, the embedding.
-    inputs: HogwildMatrix,
-    /// V: one row per k-mer, the context vectors.
-    outputs: HogwildMatrix,
+    /// U, one row per k-mer (the embedding), and V (the context vectors).
+    matrices: Matrices,
     trained: AtomicU64,
     /// Contexts sharing one draw of negatives.
     share: usize,
     sigmoid: SigmoidTable,
-    /// Per-thread copies of the matrices, on small vocabularies (`replica`).
-    replicas: Option<Replicas>,
 }
 
 /// One worker's buffers.
@@ -239,8 +232,7 @@ impl Trainer<'_> {
         }
         let mut rng = stream_rng(self.config.seed, Stream::Training, epoch, shard as u64);
         let mut scratch = std::mem::take(&mut worker.scratch);
-        let mut replica = (self.replicas.as_ref())
-            .and_then(|replicas| replicas.current(&self.inputs, &self.outputs));
+        let mut matrices = self.matrices.local();
         self.tokenizer
             .for_each_sentence(self.corpus, epoch, shard, &mut scratch, |ids| {
                 if interrupt::requested().is_some() {
@@ -253,25 +245,16 @@ impl Trainer<'_> {
                         worker.rows.push(row);
                     }
                 }
-                let loss = match (
-                    &self.replicas,
-                    replica.as_deref_mut().and_then(Option::as_mut),
-                ) {
-                    (Some(replicas), Some(replica)) => {
-                        let loss = self.train_sentence(
-                            worker,
-                            &replica.inputs,
-                            &replica.outputs,
-                            &mut rng,
-                        );
-                        replica.since_merge += ids.len() as u64;
-                        if replica.since_merge >= MERGE_EVERY {
-                            replicas.merge(replica, &self.inputs, &self.outputs);
-                        }
-                        loss
-                    }
-                    _ => self.train_sentence(worker, &self.inputs, &self.outputs, &mut rng),
-                };
+                // Windows in runs that end where a replica's merge is due.
+                let (mut loss, mut start) = (Loss::default(), 0);
+                while start < worker.rows.len() {
+                    let run = matrices.tokens_to_merge().min(CENTERS_PER_CALL) as usize;
+                    let centers = start..(start + run).min(worker.rows.len());
+                    start = centers.end;
+                    loss += matrices.train(centers.len() as u64, |inputs, outputs| {
+                        self.train_windows(worker, inputs, outputs, centers, &mut rng)
+                    });
+                }
                 self.trained
                     .fetch_add(worker.rows.len() as u64, Ordering::Relaxed);
                 self.progress.add(ids.len() as u64, loss);
@@ -281,13 +264,14 @@ impl Trainer<'_> {
         self.corpus.release(lo, lo + SHARD_BASES);
     }
 
-    /// Slides the window over one sentence of rows and trains each center's window
-    /// (`sgns::Step::train`).
-    fn train_sentence(
+    /// Slides the window over one sentence of rows and trains the windows of the
+    /// `centers` (`sgns::Step::train`).
+    fn train_windows(
         &self,
         worker: &mut Worker,
         inputs: &HogwildMatrix,
         outputs: &HogwildMatrix,
+        centers: Range<usize>,
         rng: &mut impl Rng,
     ) -> Loss {
         let Worker {
@@ -306,7 +290,7 @@ impl Trainer<'_> {
             simd: self.simd,
         };
         let mut loss = Loss::default();
-        for center_pos in 0..rows.len() {
+        for center_pos in centers {
             let b = self.draw_window(&step, rows, center_pos, rng, noise);
             // The rows the next windows meet first: the next center's target row and the
             // context entering the window.
