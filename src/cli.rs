@@ -36,6 +36,12 @@ pub enum Command {
     Tokens(TokensArgs),
     /// Print the k-mers nearest to KMER by cosine similarity.
     Similar(SimilarArgs),
+    /// Check a model as dna2vec's paper did: similarity vs alignment, nearest neighbours,
+    /// concatenation arithmetic, and the shifted-PMI fit when counts are given.
+    Evaluate(EvaluateArgs),
+    /// Draw a model as one self-contained HTML page: settings, loss curve, a 2-D map by GC
+    /// and k, the checks' scatter plots, nearest neighbours.
+    Report(ReportArgs),
     /// Count k-mers and their window co-occurrences into a .k2c file (one shard of a
     /// scatter/gather run, or a whole genome).
     Count(CountArgs),
@@ -337,6 +343,65 @@ pub struct PmiArgs {
     /// Print the result as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A model: kmer2vec's Parquet, or word2vec's text format (gensim's, dna2vec's).
+    pub model: PathBuf,
+
+    #[command(flatten)]
+    pub checks: CheckArgs,
+
+    /// Print the result as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A model: kmer2vec's Parquet, or word2vec's text format.
+    pub model: PathBuf,
+
+    /// Output file (HTML, self-contained).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub checks: CheckArgs,
+}
+
+/// The samples of `evaluate` and `report`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// k of the similarity check's random pairs.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=32))]
+    pub k: u8,
+
+    /// Random pairs in the similarity check.
+    #[arg(long, default_value_t = 10_000)]
+    pub pairs: usize,
+
+    /// K-mers per k in the nearest-neighbour check.
+    #[arg(long, default_value_t = 1_000)]
+    pub queries: usize,
+
+    /// Trials of the concatenation check.
+    #[arg(long, default_value_t = 1_000)]
+    pub trials: usize,
+
+    /// Seed of the samples.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Counts of the model's input (.k2c, `kmer2vec count`): adds the shifted-PMI check
+    /// (needs a model with context vectors).
+    #[arg(long, value_name = "K2C")]
+    pub counts: Option<PathBuf>,
+
+    /// Pairs seen fewer times are left out of the PMI check.
+    #[arg(long, default_value_t = 100)]
+    pub min_count: u64,
 }
 
 #[derive(Debug, Args)]

@@ -157,16 +157,7 @@ fn run(cli: &Cli) -> Result<()> {
             }
             let model = kmer2vec::parquet_io::read_parquet(&args.model)?;
             let counts = kmer2vec::k2c::Counts::open(&args.counts)?;
-            // The shift's k: the model's own --negatives when its metadata says.
-            let negatives = args.negatives.unwrap_or_else(|| {
-                model
-                    .metadata
-                    .iter()
-                    .find(|(key, _)| key == kmer2vec::model::PARAMS_KEY)
-                    .and_then(|(_, json)| serde_json::from_str::<serde_json::Value>(json).ok())
-                    .and_then(|params| params["negatives"].as_u64())
-                    .map_or(5, |n| n as usize)
-            });
+            let negatives = args.negatives.unwrap_or_else(|| model_negatives(&model));
             let report = kmer2vec::pmi::check(
                 &model,
                 &args.model,
@@ -188,8 +179,28 @@ fn run(cli: &Cli) -> Result<()> {
                 print_out(&report.table())?;
             }
         }
+        Command::Evaluate(args) => {
+            let model = kmer2vec::model::Model::read(&args.model)?;
+            let (report, _) = run_checks(&model, &args.model, &args.checks)?;
+            if args.json {
+                print_out(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+            } else {
+                print_out(&report.table())?;
+            }
+        }
+        Command::Report(args) => {
+            kmer2vec::atomic_file::check_writable(&args.output)?;
+            let model = kmer2vec::model::Model::read(&args.model)?;
+            let (evaluation, pmi) = run_checks(&model, &args.model, &args.checks)?;
+            let name = args.model.file_name().unwrap_or_default().to_string_lossy();
+            let html = kmer2vec::report::render(&model, &name, &evaluation, pmi.as_ref());
+            kmer2vec::atomic_file::write_atomically(&args.output, |out| {
+                std::io::Write::write_all(out, html.as_bytes())
+                    .map_err(|e| kmer2vec::Error::io(&args.output, e))
+            })?;
+        }
         Command::Similar(args) => {
-            let model = kmer2vec::parquet_io::read_parquet(&args.model)?;
+            let model = kmer2vec::model::Model::read(&args.model)?;
             let neighbours =
                 similar::most_similar(&model, &args.kmer, args.n).with_context(|| {
                     format!(
@@ -206,4 +217,56 @@ fn run(cli: &Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The shift's k of the PMI check: the model's own --negatives when its metadata says, else 5.
+fn model_negatives(model: &kmer2vec::model::Model) -> usize {
+    model
+        .metadata(kmer2vec::model::PARAMS_KEY)
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+        .and_then(|params| params["negatives"].as_u64())
+        .map_or(5, |n| n as usize)
+}
+
+/// `evaluate`'s checks of `model` (read from `path`), and the PMI check when counts are
+/// given; that one runs first, so a model without context vectors fails before any work.
+fn run_checks(
+    model: &kmer2vec::model::Model,
+    path: &std::path::Path,
+    checks: &cli::CheckArgs,
+) -> Result<(
+    kmer2vec::evaluate::Evaluation,
+    Option<kmer2vec::pmi::PmiReport>,
+)> {
+    let pmi = match &checks.counts {
+        Some(counts) => {
+            let counts = kmer2vec::k2c::Counts::open(counts)?;
+            let negatives = model_negatives(model);
+            Some(kmer2vec::pmi::check(
+                model,
+                path,
+                &counts,
+                negatives,
+                1.0,
+                checks.min_count,
+            )?)
+        }
+        None => None,
+    };
+    let settings = kmer2vec::evaluate::Settings {
+        k: checks.k as usize,
+        pairs: checks.pairs,
+        queries: checks.queries,
+        trials: checks.trials,
+        seed: checks.seed,
+        ..Default::default()
+    };
+    let mut evaluation = kmer2vec::evaluate::evaluate(model, &settings);
+    evaluation.pmi = pmi.as_ref().map(|p| kmer2vec::evaluate::PmiSummary {
+        pairs: p.pairs,
+        min_count: p.min_count,
+        pearson: p.pearson,
+        spearman: p.spearman,
+    });
+    Ok((evaluation, pmi))
 }

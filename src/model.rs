@@ -1,8 +1,10 @@
 //! A trained model as it is written and read: one row per k-mer, its vector, and the run's
 //! settings and statistics.
 
+use crate::error::{Error, Result};
 use crate::trainer::Embeddings;
 use crate::vocab::Vocab;
+use std::path::Path;
 
 /// Metadata keys, both in the Parquet footer and in the Arrow schema.
 pub const VERSION_KEY: &str = "kmer2vec.version";
@@ -66,6 +68,19 @@ impl Model {
     /// The vector of row `i`.
     pub fn vector(&self, i: usize) -> &[f32] {
         &self.vectors[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Reads a model: kmer2vec's Parquet, recognised by its magic bytes, or word2vec's text
+    /// format (gensim's, dna2vec's).
+    pub fn read(path: &Path) -> Result<Model> {
+        let mut magic = [0u8; 4];
+        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let read = std::io::Read::read(&mut file, &mut magic).map_err(|e| Error::io(path, e))?;
+        if read == 4 && &magic == b"PAR1" {
+            crate::parquet_io::read_parquet(path)
+        } else {
+            crate::word2vec_io::read_word2vec_text(path)
+        }
     }
 
     /// The value of a metadata key.

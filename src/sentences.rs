@@ -34,6 +34,8 @@ pub enum Stream {
     KChoice = 2,
     /// A shard's training draws (windows, subsampling, negatives).
     Training = 3,
+    /// `evaluate`'s samples.
+    Evaluation = 4,
 }
 
 /// The generator of one stream of one (epoch, record or shard), from the run's seed.

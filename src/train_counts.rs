@@ -270,6 +270,8 @@ pub fn train_from_counts(
         tokens: updates,
         tokens_trained: updates,
         loss: loss.sum / loss.pairs as f64,
+        // Not recorded here yet: training from counts has no token stream to follow.
+        loss_curve: Vec::new(),
         simd: simd.name().to_string(),
         threads,
         seconds: started.elapsed().as_secs_f64(),

@@ -30,12 +30,24 @@ const LOSS_EVERY: usize = 16;
 /// The most windows trained in one run (between reads of the learning rate).
 const CENTERS_PER_CALL: u64 = 4096;
 
+/// Points on the loss curve a run records (`TrainStats::loss_curve`).
+const CURVE_POINTS: u64 = 100;
+
 /// Training progress, shared with whoever renders it (the library never prints).
 #[derive(Debug, Default)]
 pub struct Progress {
     tokens: AtomicU64,
     planned: AtomicU64,
-    loss: Mutex<Loss>,
+    loss: Mutex<LossMeter>,
+}
+
+/// The loss so far, and the curve: the mean loss of each 1/`CURVE_POINTS` of the run (at
+/// sentence granularity: a point when a sentence's tokens pass the next step).
+#[derive(Debug, Default)]
+struct LossMeter {
+    total: Loss,
+    since_point: Loss,
+    curve: Vec<[f64; 2]>,
 }
 
 impl Progress {
@@ -51,16 +63,35 @@ impl Progress {
 
     /// The mean loss per (input, target) pair so far, −ln σ per pair; NaN before any.
     pub fn mean_loss(&self) -> f64 {
-        let meter = *self.loss.lock().unwrap_or_else(|e| e.into_inner());
-        meter.sum / meter.pairs as f64
+        let meter = self.loss.lock().unwrap_or_else(|e| e.into_inner());
+        meter.total.sum / meter.total.pairs as f64
+    }
+
+    /// The loss curve so far: (tokens processed, mean loss since the previous point).
+    pub fn loss_curve(&self) -> Vec<[f64; 2]> {
+        let meter = self.loss.lock().unwrap_or_else(|e| e.into_inner());
+        let mut curve = meter.curve.clone();
+        // Threads may record two points out of order.
+        curve.sort_by(|a, b| a[0].total_cmp(&b[0]));
+        curve
     }
 
     fn add(&self, tokens: u64, loss: Loss) {
-        self.tokens.fetch_add(tokens, Ordering::Relaxed);
+        let done = self.tokens.fetch_add(tokens, Ordering::Relaxed) + tokens;
         if loss.pairs > 0 {
             let mut meter = self.loss.lock().unwrap_or_else(|e| e.into_inner());
-            meter.sum += loss.sum;
-            meter.pairs += loss.pairs;
+            meter.total += loss;
+            meter.since_point += loss;
+            // A point each time the run passes another 1/CURVE_POINTS of its plan.
+            let step = (self.planned().max(1)).div_ceil(CURVE_POINTS);
+            if done / step > meter.curve.len() as u64 {
+                let point = [
+                    done as f64,
+                    meter.since_point.sum / meter.since_point.pairs as f64,
+                ];
+                meter.curve.push(point);
+                meter.since_point = Loss::default();
+            }
         }
     }
 }
@@ -84,6 +115,10 @@ pub struct TrainStats {
     pub tokens_trained: u64,
     /// Mean loss per pair, −ln σ(±u·v), over sampled windows of the whole run.
     pub loss: f64,
+    /// (tokens processed, mean loss since the previous point): a point per 1 % of the run,
+    /// fewer when one sentence spans more than that.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loss_curve: Vec<[f64; 2]>,
     /// The SIMD path used.
     pub simd: String,
     pub threads: usize,
@@ -132,6 +167,7 @@ pub fn train(
         tokens: progress.tokens(),
         tokens_trained: trainer.trained.load(Ordering::Relaxed),
         loss: progress.mean_loss(),
+        loss_curve: progress.loss_curve(),
         simd: trainer.simd.name().to_string(),
         threads,
         seconds: started.elapsed().as_secs_f64(),

@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--min-count", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--w2v", help="also write the vectors in word2vec's text format here")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -66,6 +67,8 @@ def main():
         vectors=model.wv.vectors.astype(np.float32),
         context=model.syn1neg.astype(np.float32),
     )
+    if args.w2v:
+        model.wv.save_word2vec_format(args.w2v, binary=False)
     print(f"gensim {model.corpus_total_words} tokens, vocab {len(words)}, "
           f"threads {args.threads}, build+train {t_train:.2f}s -> {args.out}",
           file=sys.stderr)
