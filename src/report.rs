@@ -82,8 +82,8 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
     match stats.as_ref().and_then(|s| s["loss_curve"].as_array()) {
         Some(curve) if !curve.is_empty() => html.push_str(&loss_chart(curve)),
         _ => html.push_str(
-            "<p class=\"note\">No loss curve in this file (written by `train`, by an older \
-             kmer2vec, or by another tool).</p>\n",
+            "<p class=\"note\">No loss curve in this file (written by an older kmer2vec or \
+             by another tool).</p>\n",
         ),
     }
     html.push_str("<div class=\"charts\">\n");

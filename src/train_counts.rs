@@ -22,14 +22,14 @@ use crate::pipeline::{check_output, to_json, write_model, VERSION};
 use crate::replica::Matrices;
 use crate::sentences::{below, stream_rng, Stream};
 use crate::sgns::{self, Loss, Simd, Step, Window};
-use crate::trainer::{initial_matrices, learning_rate, thread_pool, Embeddings, TrainStats};
+use crate::trainer::{
+    initial_matrices, learning_rate, thread_pool, Embeddings, Progress, TrainStats,
+};
 use crate::vocab::{Vocab, NO_ROW};
 use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// What `train` reports, recorded as `kmer2vec.stats`: the counts' own statistics under
@@ -202,8 +202,9 @@ pub fn train_from_counts(
     let (inputs, outputs) = initial_matrices(vocab.len(), config);
     let matrices = Matrices::new(inputs, outputs, threads);
     let (simd, sigmoid) = (Simd::detect(), SigmoidTable::default());
-    let done = AtomicU64::new(0);
-    let loss_total = Mutex::new(Loss::default());
+    // Updates done and the loss, with its curve (a point per 1 % of the updates).
+    let progress = Progress::default();
+    progress.plan(updates);
     let blocks = updates.div_ceil(BLOCK);
     pool.install(|| {
         (0..blocks).into_par_iter().for_each_init(
@@ -213,9 +214,9 @@ pub fn train_from_counts(
                     return;
                 }
                 let mut rng = stream_rng(config.seed, Stream::Training, 0, block);
-                let progress = done.load(Ordering::Relaxed) as f64 / updates.max(1) as f64;
+                let done = progress.tokens() as f64 / updates.max(1) as f64;
                 let mut step = Step {
-                    lr: learning_rate(config, progress),
+                    lr: learning_rate(config, done),
                     l2: config.l2,
                     negatives: config.negatives,
                     share: config.contexts_per_negative_draw(),
@@ -257,21 +258,16 @@ pub fn train_from_counts(
                     });
                     window_index += 1;
                 }
-                done.fetch_add(size, Ordering::Relaxed);
-                let mut total = loss_total.lock().unwrap_or_else(|e| e.into_inner());
-                total.sum += loss.sum;
-                total.pairs += loss.pairs;
+                progress.add(size, loss);
             },
         );
     });
     interrupt::check()?;
-    let loss = *loss_total.lock().unwrap_or_else(|e| e.into_inner());
     let stats = TrainStats {
         tokens: updates,
         tokens_trained: updates,
-        loss: loss.sum / loss.pairs as f64,
-        // Not recorded here yet: training from counts has no token stream to follow.
-        loss_curve: Vec::new(),
+        loss: progress.mean_loss(),
+        loss_curve: progress.loss_curve(),
         simd: simd.name().to_string(),
         threads,
         seconds: started.elapsed().as_secs_f64(),

@@ -76,7 +76,13 @@ impl Progress {
         curve
     }
 
-    fn add(&self, tokens: u64, loss: Loss) {
+    /// Sets the tokens (or updates) the run will process.
+    pub(crate) fn plan(&self, planned: u64) {
+        self.planned.store(planned.max(1), Ordering::Relaxed);
+    }
+
+    /// Counts `tokens` more processed, with their `loss`.
+    pub(crate) fn add(&self, tokens: u64, loss: Loss) {
         let done = self.tokens.fetch_add(tokens, Ordering::Relaxed) + tokens;
         if loss.pairs > 0 {
             let mut meter = self.loss.lock().unwrap_or_else(|e| e.into_inner());
@@ -116,7 +122,7 @@ pub struct TrainStats {
     /// Mean loss per pair, −ln σ(±u·v), over sampled windows of the whole run.
     pub loss: f64,
     /// (tokens processed, mean loss since the previous point): a point per 1 % of the run,
-    /// fewer when one sentence spans more than that.
+    /// fewer when one sentence (in `train`, one block of 65,536 updates) spans more.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub loss_curve: Vec<[f64; 2]>,
     /// The SIMD path used.
@@ -151,7 +157,7 @@ pub fn train(
         sigmoid: SigmoidTable::default(),
     };
     let planned = tokenizer.expected_tokens(corpus) * config.epochs as u64;
-    progress.planned.store(planned.max(1), Ordering::Relaxed);
+    progress.plan(planned);
     let shards = Tokenizer::shards(corpus);
     pool.install(|| {
         for epoch in 0..config.epochs as u64 {

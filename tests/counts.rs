@@ -292,6 +292,8 @@ fn train_from_counts_is_deterministic_on_one_thread_and_covers_the_counted_kmers
         serde_json::from_str(model.metadata("kmer2vec.stats").unwrap()).unwrap();
     assert_eq!(stats["counts"]["tokens"], counts.header.stats.tokens);
     assert_eq!(stats["tokens"], 200_000);
+    // The loss curve, a point per block of 65,536 updates here.
+    assert_eq!(stats["loss_curve"].as_array().unwrap().len(), 4);
 }
 
 #[test]
