@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::k2c::Counts;
 use crate::kmer_index::KmerIndex;
 use crate::model::Model;
+use crate::svg::{extent, Chart};
 use crate::KRange;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -229,88 +230,23 @@ impl PmiReport {
     /// The scatter of u·v against the target as an SVG document (at most `max_points`
     /// points, evenly spaced through the pairs), with the line u·v = target.
     pub fn scatter_svg(&self, max_points: usize) -> String {
-        let (width, height, margin) = (640.0, 640.0, 60.0);
         let step = self.points.len().div_ceil(max_points.max(1)).max(1);
         let shown: Vec<&Point> = self.points.iter().step_by(step).collect();
-        let lo = shown
-            .iter()
-            .map(|p| p.target.min(p.score))
-            .fold(f64::INFINITY, f64::min)
-            .floor();
-        let hi = shown
-            .iter()
-            .map(|p| p.target.max(p.score))
-            .fold(f64::NEG_INFINITY, f64::max)
-            .ceil();
-        let span = (hi - lo).max(1.0);
-        let x = |v: f64| margin + (v - lo) / span * (width - 2.0 * margin);
-        let y = |v: f64| height - margin - (v - lo) / span * (height - 2.0 * margin);
-        let mut svg = String::new();
-        let _ = writeln!(
-            svg,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
+        let (lo, hi) = extent(shown.iter().flat_map(|p| [p.target, p.score]));
+        let (lo, hi) = (lo.floor(), hi.ceil());
+        let mut chart = Chart::new(
+            &format!(
+                "u·v against PMI − ln {} ({} pairs with X ≥ {}; r = {:.3}, ρ = {:.3})",
+                self.negatives, self.pairs, self.min_count, self.pearson, self.spearman
+            ),
+            "PMI(w, c) − ln k (from the counts)",
+            "u_w · v_c (model)",
+            (lo, hi),
+            (lo, hi),
         );
-        let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="24" text-anchor="middle" font-size="14">u·v against PMI − ln {} ({} pairs with X ≥ {}; r = {:.3}, ρ = {:.3})</text>"#,
-            width / 2.0,
-            self.negatives,
-            self.pairs,
-            self.min_count,
-            self.pearson,
-            self.spearman
-        );
-        // Axes and ticks.
-        for tick in (lo as i64)..=(hi as i64) {
-            let t = tick as f64;
-            let _ = writeln!(
-                svg,
-                r##"<line x1="{0:.1}" y1="{1}" x2="{0:.1}" y2="{2}" stroke="#ddd"/><text x="{0:.1}" y="{3}" text-anchor="middle">{tick}</text>"##,
-                x(t),
-                margin,
-                height - margin,
-                height - margin + 16.0
-            );
-            let _ = writeln!(
-                svg,
-                r##"<line x1="{1}" y1="{0:.1}" x2="{2}" y2="{0:.1}" stroke="#ddd"/><text x="{3}" y="{0:.1}" text-anchor="end" dominant-baseline="middle">{tick}</text>"##,
-                y(t),
-                margin,
-                width - margin,
-                margin - 6.0
-            );
-        }
-        let _ = writeln!(
-            svg,
-            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#c33" stroke-width="1.5"/>"##,
-            x(lo),
-            y(lo),
-            x(hi),
-            y(hi)
-        );
-        for p in shown {
-            let _ = writeln!(
-                svg,
-                r##"<circle cx="{:.1}" cy="{:.1}" r="1.5" fill="#1f5fa8" fill-opacity="0.35"/>"##,
-                x(p.target),
-                y(p.score)
-            );
-        }
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" text-anchor="middle">PMI(w, c) − ln k (from the counts)</text>"#,
-            width / 2.0,
-            height - 16.0
-        );
-        let _ = writeln!(
-            svg,
-            r#"<text x="18" y="{}" text-anchor="middle" transform="rotate(-90 18 {})">u_w · v_c (model)</text>"#,
-            height / 2.0,
-            height / 2.0
-        );
-        svg.push_str("</svg>\n");
-        svg
+        chart.line(&[(lo, lo), (hi, hi)], "#c33");
+        chart.points(shown.iter().map(|p| (p.target, p.score, "#1f5fa8")), 1.5);
+        chart.finish()
     }
 }
 
