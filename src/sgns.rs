@@ -195,8 +195,21 @@ impl Step {
         }
         #[cfg(target_arch = "x86_64")]
         if self.simd.avx2_fma {
-            // SAFETY: `self.simd` proves the CPU has AVX2 and FMA.
-            return unsafe { self.train_avx2(inputs, outputs, window, sigmoid, scratch, loss) };
+            // SAFETY (all arms): `self.simd` proves the CPU has AVX2 and FMA; the matrices
+            // hold the rows the window names (their `row_ptr` checks), each `8·N` values wide.
+            unsafe {
+                match inputs.stride() / 8 {
+                    2 => return avx2::train::<2>(self, inputs, outputs, window, sigmoid, loss),
+                    4 => return avx2::train::<4>(self, inputs, outputs, window, sigmoid, loss),
+                    6 => return avx2::train::<6>(self, inputs, outputs, window, sigmoid, loss),
+                    8 => return avx2::train::<8>(self, inputs, outputs, window, sigmoid, loss),
+                    10 => return avx2::train::<10>(self, inputs, outputs, window, sigmoid, loss),
+                    12 => return avx2::train::<12>(self, inputs, outputs, window, sigmoid, loss),
+                    14 => return avx2::train::<14>(self, inputs, outputs, window, sigmoid, loss),
+                    16 => return avx2::train::<16>(self, inputs, outputs, window, sigmoid, loss),
+                    _ => return self.train_avx2(inputs, outputs, window, sigmoid, scratch, loss),
+                }
+            }
         }
         self.train_rows::<false>(inputs, outputs, window, sigmoid, scratch, loss)
     }
@@ -336,6 +349,92 @@ mod avx512 {
                 }
                 let cell = input_row.add(16 * i);
                 _mm512_store_ps(cell, _mm512_add_ps(_mm512_load_ps(cell), e[i]));
+            }
+        }
+    }
+}
+
+/// The AVX2 path for rows up to 128 values: u and e in `N` 8-lane values each, one fused
+/// pass over v_t per pair after its dot product. Sixteen registers hold only part of them
+/// (dim 100 needs 14 each), so the compiler keeps the rest in L1; what this path saves over
+/// the generic one is the row copy, the calls, a second pass over v_t and the scalar tails.
+/// Measured in the kernels bench (window of 10 contexts, K 5, dim 100, this machine):
+/// 28.2 → 34.0 M pairs/s; AVX-512, with everything in registers, 124.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{targets, Loss, Step, Window};
+    use crate::hogwild::HogwildMatrix;
+    use crate::kernels::SigmoidTable;
+    use std::arch::x86_64::*;
+
+    /// Σ of the 8 lanes.
+    #[inline(always)]
+    unsafe fn sum_lanes(x: __m256) -> f32 {
+        let half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps::<1>(x));
+        let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+        _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps::<1>(quarter, quarter)))
+    }
+
+    /// `Step::train` for rows of `8·N` values.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; both matrices must have a stride of `8·N`.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn train<const N: usize>(
+        step: &Step,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        sigmoid: &SigmoidTable,
+        loss: &mut Loss,
+    ) {
+        debug_assert!(inputs.stride() == 8 * N && outputs.stride() == 8 * N);
+        let lr = step.lr;
+        let decay = _mm256_set1_ps(-step.lr * step.l2);
+        let with_decay = step.l2 != 0.0;
+        for (r, &context) in window.contexts.iter().enumerate() {
+            let input_row = inputs.row_ptr(context);
+            let mut u = [_mm256_setzero_ps(); N];
+            for (i, u) in u.iter_mut().enumerate() {
+                *u = _mm256_load_ps(input_row.add(8 * i));
+            }
+            let mut e = [_mm256_setzero_ps(); N];
+            for (j, target) in targets(window, step, r).enumerate() {
+                let label = j == 0;
+                if !label && target == window.center {
+                    continue;
+                }
+                let row = outputs.row_ptr(target);
+                // Four accumulators: the FMA latency is four cycles.
+                let mut sums = [_mm256_setzero_ps(); 4];
+                for i in 0..N {
+                    sums[i % 4] =
+                        _mm256_fmadd_ps(u[i], _mm256_load_ps(row.add(8 * i)), sums[i % 4]);
+                }
+                let score = sum_lanes(_mm256_add_ps(
+                    _mm256_add_ps(sums[0], sums[1]),
+                    _mm256_add_ps(sums[2], sums[3]),
+                ));
+                let p = sigmoid.sigmoid(score);
+                if step.with_loss {
+                    loss.add(label, score, sigmoid);
+                }
+                let g = _mm256_set1_ps(lr * (f32::from(u8::from(label)) - p));
+                for i in 0..N {
+                    let mut v = _mm256_load_ps(row.add(8 * i));
+                    e[i] = _mm256_fmadd_ps(g, v, e[i]);
+                    if with_decay {
+                        v = _mm256_fmadd_ps(decay, v, v);
+                    }
+                    _mm256_store_ps(row.add(8 * i), _mm256_fmadd_ps(g, u[i], v));
+                }
+            }
+            for i in 0..N {
+                if with_decay {
+                    e[i] = _mm256_fmadd_ps(decay, u[i], e[i]);
+                }
+                let cell = input_row.add(8 * i);
+                _mm256_store_ps(cell, _mm256_add_ps(_mm256_load_ps(cell), e[i]));
             }
         }
     }
