@@ -17,6 +17,7 @@
 //! and for any model of the same k-mers, whatever its row order.
 
 use crate::alignment::{global_score, Scoring};
+use crate::kernels::dot;
 use crate::model::Model;
 use crate::pmi::{pearson, ranks};
 use crate::sentences::{below, stream_rng, Stream};
@@ -317,22 +318,6 @@ fn nearest_row(space: &Space, query: usize, rows: &[usize]) -> usize {
     best.1
 }
 
-/// a·b, in eight independent sums so that it vectorises.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut sums = [0.0f32; 8];
-    let (chunks_a, chunks_b) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = (chunks_a.remainder().iter())
-        .zip(chunks_b.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in chunks_a.zip(chunks_b) {
-        for i in 0..8 {
-            sums[i] += x[i] * y[i];
-        }
-    }
-    sums.iter().sum::<f32>() + tail
-}
-
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
@@ -489,13 +474,5 @@ mod tests {
         assert!(similarity.spearman.abs() < 0.1, "{similarity:?}");
         let hits = report.concatenation.unwrap().hits_at_10;
         assert!(hits < 0.05, "hits@10 {hits}");
-    }
-
-    #[test]
-    fn dot_matches_the_plain_sum() {
-        let a: Vec<f32> = (0..19).map(|x| x as f32 * 0.5).collect();
-        let b: Vec<f32> = (0..19).map(|x| 1.0 - x as f32 * 0.25).collect();
-        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert!((dot(&a, &b) - plain).abs() < 1e-3);
     }
 }

@@ -1,4 +1,5 @@
-//! The numeric kernels of the SGNS step: dot product, `y += a·x`, and a sigmoid table.
+//! The numeric kernels of the SGNS step: dot product, `y += a·x`, and a sigmoid table (and
+//! a portable dot product for the read-only work on trained models).
 //!
 //! The vector kernels come in two forms, chosen by a const parameter: AVX2 + FMA intrinsics
 //! (8 lanes, fused multiply-add), used when the CPU reports both at run time (see
@@ -22,6 +23,26 @@ pub(crate) fn axpy<const AVX2: bool>(a: f32, x: &[f32], y: &mut [f32]) {
     for (yi, xi) in y[..n].iter_mut().zip(&x[..n]) {
         *yi += a * xi;
     }
+}
+
+/// Σ a_i·b_i over the shorter of the two, portable: eight independent sums, so that LLVM
+/// vectorises it without reordering a single chain of float additions. For the read-only
+/// work on a trained model (`evaluate`).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut sums = [0.0f32; 8];
+    let (chunks_a, chunks_b) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = (chunks_a.remainder().iter())
+        .zip(chunks_b.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in chunks_a.zip(chunks_b) {
+        for i in 0..8 {
+            sums[i] += x[i] * y[i];
+        }
+    }
+    sums.iter().sum::<f32>() + tail
 }
 
 /// `Σ a_i·b_i` for `i < n` over raw pointers: the form the Hogwild matrix uses on shared rows.
@@ -222,6 +243,10 @@ mod tests {
                     }
                 };
                 assert!((dot as f64 - exact).abs() < 1e-4, "n {n}, avx2 {use_avx2}");
+                assert!(
+                    (super::dot(&a, &b) as f64 - exact).abs() < 1e-4,
+                    "n {n}, safe dot"
+                );
                 let mut y = b.clone();
                 match use_avx2 {
                     true => axpy::<true>(0.5, &a, &mut y),
