@@ -210,6 +210,35 @@ impl SigmoidTable {
         }
     }
 
+    /// σ of eight values at once, exactly as `sigmoid` reads the table: one gather.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub unsafe fn sigmoid8(&self, x: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
+        use std::arch::x86_64::*;
+        let bound = _mm256_set1_ps(SIGMOID_BOUND);
+        let position = _mm256_add_ps(
+            _mm256_mul_ps(_mm256_add_ps(x, bound), _mm256_set1_ps(SIGMOID_RESOLUTION)),
+            _mm256_set1_ps(0.5),
+        );
+        // Clamped as `index` clamps (a NaN converts to i32::MIN, then 0, as `as` gives 0).
+        let index = _mm256_min_epi32(
+            _mm256_max_epi32(_mm256_cvttps_epi32(position), _mm256_setzero_si256()),
+            _mm256_set1_epi32(self.values.len() as i32 - 1),
+        );
+        let p = _mm256_i32gather_ps::<4>(self.values.as_ptr(), index);
+        let p = _mm256_blendv_ps(
+            p,
+            _mm256_set1_ps(1.0),
+            _mm256_cmp_ps::<_CMP_GE_OQ>(x, bound),
+        );
+        let below = _mm256_cmp_ps::<_CMP_LE_OQ>(x, _mm256_sub_ps(_mm256_setzero_ps(), bound));
+        _mm256_blendv_ps(p, _mm256_setzero_ps(), below)
+    }
+
     /// −ln σ(x), nearest table entry; outside the table its asymptotes, 0 and −x.
     #[inline(always)]
     pub fn neg_log_sigmoid(&self, x: f32) -> f32 {
@@ -268,6 +297,32 @@ mod tests {
             assert!((table.sigmoid(x) - exact).abs() < 1e-3, "x = {x}");
         }
         assert_eq!(table.sigmoid(100.0), 1.0);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut inputs: Vec<f32> = (-1100..=1100).map(|i| i as f32 / 128.0).collect();
+            inputs.extend([
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                1e30,
+                -1e30,
+                7.999,
+            ]);
+            for chunk in inputs.chunks(8) {
+                let mut x = [0f32; 8];
+                x[..chunk.len()].copy_from_slice(chunk);
+                let mut got = [0f32; 8];
+                // SAFETY: AVX2 is detected; the arrays hold eight values.
+                unsafe {
+                    use std::arch::x86_64::*;
+                    let p = table.sigmoid8(_mm256_loadu_ps(x.as_ptr()));
+                    _mm256_storeu_ps(got.as_mut_ptr(), p);
+                }
+                for (x, got) in x.iter().zip(got) {
+                    assert_eq!(got.to_bits(), table.sigmoid(*x).to_bits(), "x = {x}");
+                }
+            }
+        }
         assert_eq!(table.sigmoid(-100.0), 0.0);
         for i in -2000..=2000 {
             let x = i as f32 / 100.0;

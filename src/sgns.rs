@@ -13,7 +13,8 @@
 //!
 //! then U[c] ← U[c] + e. On AVX-512, u and e stay in registers (dim ≤ 128): a pair is one
 //! pass over v_t (a load, the dot product, two fused multiply-adds per 16 lanes, a store),
-//! and the targets of one context are independent given u, so the CPU overlaps them.
+//! the targets of one context are independent given u, so the CPU overlaps them, and the
+//! next context's scores are computed while this one is applied (module `avx512`).
 //!
 //! Negatives are drawn per group of `share` contexts (1: a fresh draw per pair, as word2vec
 //! does; the trainer's default shares one draw across the window, which the center's
@@ -177,8 +178,9 @@ impl Step {
         debug_assert_eq!(window.noise.len(), self.noise_needed(window.contexts.len()));
         #[cfg(target_arch = "x86_64")]
         if self.simd.avx512 {
-            // SAFETY (all arms): `self.simd` proves the CPU has AVX-512F; the matrices hold the
-            // rows the window names (their `row_ptr` checks), each `16·N` values wide.
+            // SAFETY (all arms): `self.simd` proves the CPU has AVX-512F, AVX2 and FMA (`detect`
+            // reports AVX-512 only with them); the matrices hold the rows the window names
+            // (their `row_ptr` checks), each `16·N` values wide.
             unsafe {
                 match inputs.stride() / 16 {
                     1 => return avx512::train::<1>(self, inputs, outputs, window, sigmoid, loss),
@@ -279,6 +281,21 @@ impl Step {
 }
 
 /// The AVX-512 path: u and e in `N` 16-lane registers each.
+///
+/// The contexts of a group share their targets, so context r + 1's scores need the target
+/// rows after context r's update, v_t + g_{r,t}·u_r: a chain from one context's dot
+/// products through the sigmoid to the next one's. When the group's K + 1 targets are
+/// distinct rows (at most 8), it is cut: context r + 1's dot products are taken against
+/// the rows before context r's update, together with h = u_{r+1}·u_r, and
+///
+///   s_{r+1,t} = u_{r+1}·v_t + g_{r,t}·h      (times 1 − ηλ on v_t with an ℓ2 penalty),
+///
+/// the same scores as word2vec's sequential step, now computed while context r is still
+/// being applied. The K + 1 sums are reduced together and σ is one 8-lane gather from
+/// the table. Measured in `benches/window_variants.rs` (the kernel's windows, 4,096 rows):
+/// 67–71 → 84–85 M pairs/s. A group whose targets repeat a row, or has more than 8, goes
+/// pair by pair; so does a context equal to the one before it (its row is not yet
+/// updated when the next scores are taken).
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::{targets, Loss, Step, Window};
@@ -286,11 +303,15 @@ mod avx512 {
     use crate::kernels::SigmoidTable;
     use std::arch::x86_64::*;
 
+    /// The most targets (1 + K) of the pipelined step: one 8-lane vector of scores.
+    const LANES: usize = 8;
+
     /// `Step::train` for rows of `16·N` values.
     ///
     /// # Safety
-    /// The CPU must support AVX-512F; both matrices must have a stride of `16·N`.
-    #[target_feature(enable = "avx512f")]
+    /// The CPU must support AVX-512F, AVX2 and FMA; both matrices must have a stride of
+    /// `16·N`.
+    #[target_feature(enable = "avx512f,avx2,fma")]
     pub unsafe fn train<const N: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
@@ -300,57 +321,266 @@ mod avx512 {
         loss: &mut Loss,
     ) {
         debug_assert!(inputs.stride() == 16 * N && outputs.stride() == 16 * N);
-        let lr = step.lr;
-        let decay = _mm512_set1_ps(-step.lr * step.l2);
-        let with_decay = step.l2 != 0.0;
-        for (r, &context) in window.contexts.iter().enumerate() {
-            let input_row = inputs.row_ptr(context);
-            let mut u = [_mm512_setzero_ps(); N];
-            for (i, u) in u.iter_mut().enumerate() {
-                *u = _mm512_load_ps(input_row.add(16 * i));
-            }
-            let mut e = [_mm512_setzero_ps(); N];
-            for (j, target) in targets(window, step, r).enumerate() {
-                let label = j == 0;
-                if !label && target == window.center {
+        let count = step.negatives + 1;
+        for (group, contexts) in window.contexts.chunks(step.share).enumerate() {
+            let first = group * step.share;
+            if count <= LANES {
+                let mut rows = [std::ptr::null_mut::<f32>(); LANES];
+                let mut live = 0u32;
+                for (j, target) in targets(window, step, first).enumerate() {
+                    rows[j] = outputs.row_ptr(target);
+                    // A negative equal to the center is a false negative: skipped.
+                    if j == 0 || target != window.center {
+                        live |= 1 << j;
+                    }
+                }
+                if distinct(&rows[..count], live) {
+                    let targets = Targets { rows, count, live };
+                    group_pipelined::<N>(step, inputs, contexts, &targets, sigmoid, loss);
                     continue;
                 }
-                let row = outputs.row_ptr(target);
-                let mut v = [_mm512_setzero_ps(); N];
-                for (i, v) in v.iter_mut().enumerate() {
-                    *v = _mm512_load_ps(row.add(16 * i));
-                }
-                // Two accumulators halve the chain of dependent multiply-adds.
-                let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
-                for i in 0..N {
-                    if i % 2 == 0 {
-                        even = _mm512_fmadd_ps(u[i], v[i], even);
-                    } else {
-                        odd = _mm512_fmadd_ps(u[i], v[i], odd);
-                    }
-                }
-                let score = _mm512_reduce_add_ps(_mm512_add_ps(even, odd));
-                let p = sigmoid.sigmoid(score);
-                if step.with_loss {
-                    loss.add(label, score, sigmoid);
-                }
-                let g = _mm512_set1_ps(lr * (f32::from(u8::from(label)) - p));
-                for i in 0..N {
-                    e[i] = _mm512_fmadd_ps(g, v[i], e[i]);
-                    if with_decay {
-                        v[i] = _mm512_fmadd_ps(decay, v[i], v[i]);
-                    }
-                    _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v[i]));
-                }
             }
-            for i in 0..N {
-                if with_decay {
-                    e[i] = _mm512_fmadd_ps(decay, u[i], e[i]);
-                }
-                let cell = input_row.add(16 * i);
-                _mm512_store_ps(cell, _mm512_add_ps(_mm512_load_ps(cell), e[i]));
+            for r in first..first + contexts.len() {
+                context_pairwise::<N>(step, inputs, outputs, window, r, sigmoid, loss);
             }
         }
+    }
+
+    /// A group's target rows: `count` of them, the center first; `live` marks those
+    /// trained (bit j), not false negatives.
+    struct Targets {
+        rows: [*mut f32; LANES],
+        count: usize,
+        live: u32,
+    }
+
+    /// Whether the live rows are distinct.
+    fn distinct(rows: &[*mut f32], live: u32) -> bool {
+        let is_live = |j: usize| live & (1 << j) != 0;
+        (0..rows.len()).all(|j| !is_live(j) || (0..j).all(|i| !is_live(i) || rows[i] != rows[j]))
+    }
+
+    /// The `N` vectors of a row.
+    #[inline(always)]
+    unsafe fn load<const N: usize>(row: *const f32) -> [__m512; N] {
+        let mut x = [_mm512_setzero_ps(); N];
+        for (i, x) in x.iter_mut().enumerate() {
+            *x = _mm512_load_ps(row.add(16 * i));
+        }
+        x
+    }
+
+    /// u·row as a 16-lane vector of partial sums.
+    #[inline(always)]
+    unsafe fn partial_dot<const N: usize>(u: &[__m512; N], row: *const f32) -> __m512 {
+        // Two accumulators halve the chain of dependent multiply-adds.
+        let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        for (i, u) in u.iter().enumerate() {
+            let v = _mm512_load_ps(row.add(16 * i));
+            if i % 2 == 0 {
+                even = _mm512_fmadd_ps(*u, v, even);
+            } else {
+                odd = _mm512_fmadd_ps(*u, v, odd);
+            }
+        }
+        _mm512_add_ps(even, odd)
+    }
+
+    /// Lane j: the sum of the lanes of `x[j]`, for the first `count` (others 0).
+    #[inline(always)]
+    unsafe fn sum_each(x: &[__m512; LANES], count: usize) -> __m256 {
+        let half = |j: usize| {
+            if j < count {
+                let high = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x[j]));
+                _mm256_add_ps(_mm512_castps512_ps256(x[j]), _mm256_castpd_ps(high))
+            } else {
+                _mm256_setzero_ps()
+            }
+        };
+        let (ab, cd) = (
+            _mm256_hadd_ps(half(0), half(1)),
+            _mm256_hadd_ps(half(2), half(3)),
+        );
+        let (ef, gh) = (
+            _mm256_hadd_ps(half(4), half(5)),
+            _mm256_hadd_ps(half(6), half(7)),
+        );
+        // Each 128-bit half of abcd holds partial sums of x[0..4], of efgh of x[4..8].
+        let (abcd, efgh) = (_mm256_hadd_ps(ab, cd), _mm256_hadd_ps(ef, gh));
+        _mm256_add_ps(
+            _mm256_permute2f128_ps::<0x20>(abcd, efgh),
+            _mm256_permute2f128_ps::<0x31>(abcd, efgh),
+        )
+    }
+
+    /// u·v_t for each target (lane t), and u·`previous` when given.
+    #[inline(always)]
+    unsafe fn scores<const N: usize>(
+        u: &[__m512; N],
+        targets: &Targets,
+        previous: Option<*const f32>,
+    ) -> (__m256, f32) {
+        let mut sums = [_mm512_setzero_ps(); LANES];
+        for (sum, &row) in sums.iter_mut().zip(&targets.rows[..targets.count]) {
+            *sum = partial_dot(u, row);
+        }
+        let scores = sum_each(&sums, targets.count);
+        let gram = match previous {
+            Some(row) => _mm512_reduce_add_ps(partial_dot(u, row)),
+            None => 0.0,
+        };
+        (scores, gram)
+    }
+
+    /// The contexts of one group, pipelined as the module docs say.
+    #[inline(always)]
+    unsafe fn group_pipelined<const N: usize>(
+        step: &Step,
+        inputs: &HogwildMatrix,
+        contexts: &[u32],
+        targets: &Targets,
+        sigmoid: &SigmoidTable,
+        loss: &mut Loss,
+    ) {
+        let live_lanes = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
+            _mm256_and_si256(
+                _mm256_set1_epi32(targets.live as i32),
+                _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128),
+            ),
+            _mm256_setzero_si256(),
+        ));
+        let labels = _mm256_castps128_ps256(_mm_set_ss(1.0));
+        let lr = _mm256_set1_ps(step.lr);
+        let shrink = _mm256_set1_ps(1.0 - step.lr * step.l2);
+        let mut row = inputs.row_ptr(contexts[0]);
+        let mut u = load::<N>(row);
+        let mut s = scores(&u, targets, None).0;
+        for (r, &context) in contexts.iter().enumerate() {
+            // g_t = η·(y_t − σ(s_t)), zero for the skipped targets.
+            let g = _mm256_and_ps(
+                _mm256_mul_ps(lr, _mm256_sub_ps(labels, sigmoid.sigmoid8(s))),
+                live_lanes,
+            );
+            if step.with_loss {
+                let mut lanes = [0f32; LANES];
+                _mm256_storeu_ps(lanes.as_mut_ptr(), s);
+                for (j, &score) in lanes[..targets.count].iter().enumerate() {
+                    if targets.live & (1 << j) != 0 {
+                        loss.add(j == 0, score, sigmoid);
+                    }
+                }
+            }
+            // The next context's scores, against the rows before this update.
+            let next = contexts.get(r + 1).filter(|&&c| c != context).map(|&c| {
+                let next_row = inputs.row_ptr(c);
+                let next_u = load::<N>(next_row);
+                let (a, h) = scores(&next_u, targets, Some(row));
+                (next_row, next_u, a, h)
+            });
+            apply::<N>(step, row, &u, targets, g);
+            match (next, contexts.get(r + 1)) {
+                (Some((next_row, next_u, a, h)), _) => {
+                    s = _mm256_fmadd_ps(g, _mm256_set1_ps(h), _mm256_mul_ps(shrink, a));
+                    (row, u) = (next_row, next_u);
+                }
+                (None, Some(&c)) => {
+                    row = inputs.row_ptr(c);
+                    u = load::<N>(row);
+                    s = scores(&u, targets, None).0;
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// One context's update from its gradients g (lane t): v_t ← v_t + g_t·u (and the ℓ2
+    /// step), e = Σ_t g_t·v_t, U[c] ← U[c] + e.
+    #[inline(always)]
+    unsafe fn apply<const N: usize>(
+        step: &Step,
+        input_row: *mut f32,
+        u: &[__m512; N],
+        targets: &Targets,
+        g: __m256,
+    ) {
+        let decay = _mm512_set1_ps(-step.lr * step.l2);
+        let with_decay = step.l2 != 0.0;
+        let mut gradients = [0f32; LANES];
+        _mm256_storeu_ps(gradients.as_mut_ptr(), g);
+        let mut e = [_mm512_setzero_ps(); N];
+        for (j, &row) in targets.rows[..targets.count].iter().enumerate() {
+            if targets.live & (1 << j) == 0 {
+                continue;
+            }
+            let g = _mm512_set1_ps(gradients[j]);
+            for i in 0..N {
+                let mut v = _mm512_load_ps(row.add(16 * i));
+                e[i] = _mm512_fmadd_ps(g, v, e[i]);
+                if with_decay {
+                    v = _mm512_fmadd_ps(decay, v, v);
+                }
+                _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v));
+            }
+        }
+        add_error::<N>(input_row, u, e, decay, with_decay);
+    }
+
+    /// U[c] ← U[c] + e (+ the ℓ2 step −ηλ·u).
+    #[inline(always)]
+    unsafe fn add_error<const N: usize>(
+        input_row: *mut f32,
+        u: &[__m512; N],
+        mut e: [__m512; N],
+        decay: __m512,
+        with_decay: bool,
+    ) {
+        for i in 0..N {
+            if with_decay {
+                e[i] = _mm512_fmadd_ps(decay, u[i], e[i]);
+            }
+            let cell = input_row.add(16 * i);
+            _mm512_store_ps(cell, _mm512_add_ps(_mm512_load_ps(cell), e[i]));
+        }
+    }
+
+    /// Context `r` of the window, pair by pair (its targets may repeat).
+    #[inline(always)]
+    unsafe fn context_pairwise<const N: usize>(
+        step: &Step,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        r: usize,
+        sigmoid: &SigmoidTable,
+        loss: &mut Loss,
+    ) {
+        let decay = _mm512_set1_ps(-step.lr * step.l2);
+        let with_decay = step.l2 != 0.0;
+        let input_row = inputs.row_ptr(window.contexts[r]);
+        let u = load::<N>(input_row);
+        let mut e = [_mm512_setzero_ps(); N];
+        for (j, target) in targets(window, step, r).enumerate() {
+            let label = j == 0;
+            if !label && target == window.center {
+                continue;
+            }
+            let row = outputs.row_ptr(target);
+            let mut v = load::<N>(row);
+            let score = _mm512_reduce_add_ps(partial_dot(&u, row));
+            let p = sigmoid.sigmoid(score);
+            if step.with_loss {
+                loss.add(label, score, sigmoid);
+            }
+            let g = _mm512_set1_ps(step.lr * (f32::from(u8::from(label)) - p));
+            for i in 0..N {
+                e[i] = _mm512_fmadd_ps(g, v[i], e[i]);
+                if with_decay {
+                    v[i] = _mm512_fmadd_ps(decay, v[i], v[i]);
+                }
+                _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v[i]));
+            }
+        }
+        add_error::<N>(input_row, &u, e, decay, with_decay);
     }
 }
 
@@ -475,57 +705,73 @@ mod tests {
     }
 
     /// Every path gives word2vec's sequential SGD, for row lengths in and beyond the
-    /// AVX-512 register path, with and without ℓ2, with repeated and false negatives.
+    /// AVX-512 register path, with and without ℓ2: with repeated and false negatives (pair
+    /// by pair), and with distinct targets (the pipelined groups), contexts repeated next to
+    /// each other and apart, groups of one context and of several.
     #[test]
     fn every_path_equals_sequential_sgd() {
-        let rows = 6;
+        let rows = 7;
+        // (contexts, noise, share), negatives 2, center 1.
+        let windows: [(&[u32], &[u32], usize); 4] = [
+            // 4 repeats; the center is a negative; context 3 comes twice.
+            (&[0, 3, 2, 3, 5], &[4, 4, 1, 5, 0, 3], 2),
+            // Distinct targets (the center skipped in the second group); 3 twice in a row.
+            (&[0, 3, 3, 2, 5, 6], &[4, 6, 1, 5], 3),
+            // One group of distinct targets, contexts apart and together.
+            (&[2, 0, 2, 4, 4, 6, 5], &[3, 0], usize::MAX),
+            // A group per context.
+            (&[6, 2, 5], &[0, 4, 2, 3, 5, 6], 1),
+        ];
         for dim in [3, 16, 100, 130] {
-            for l2 in [0.0, 0.1] {
-                let mut step = Step {
-                    lr: 0.3,
-                    l2,
-                    negatives: 2,
-                    share: 2,
-                    with_loss: true,
-                    simd: Simd::portable(),
-                };
-                // The center is also a negative (a false negative); 4 repeats; context 3
-                // comes twice.
-                let window = Window {
-                    center: 1,
-                    contexts: &[0, 3, 2, 3, 5],
-                    noise: &[4, 4, 1, 5, 0, 3],
-                };
-                // Scores of order 1, inside the sigmoid table's range.
-                let scale = 2.0 / (dim as f32).sqrt();
-                let value =
-                    |i: usize, salt: usize| (((i * 7 + salt) % 11) as f32 / 10.0 - 0.5) * scale;
-                let u0: Vec<f32> = (0..rows * dim).map(|i| value(i, 3)).collect();
-                let v0: Vec<f32> = (0..rows * dim).map(|i| value(i, 5)).collect();
-                let mut u: Vec<Vec<f32>> = u0.chunks(dim).map(<[f32]>::to_vec).collect();
-                let mut v: Vec<Vec<f32>> = v0.chunks(dim).map(<[f32]>::to_vec).collect();
-                let (want_loss, want_pairs) = oracle(&mut u, &mut v, &window, &step);
-                let detected = Simd::detect();
-                for simd in [Simd::portable(), detected.without_avx512(), detected] {
-                    let inputs = HogwildMatrix::from_vec(u0.clone(), dim);
-                    let outputs = HogwildMatrix::from_vec(v0.clone(), dim);
-                    let mut loss = Loss::default();
-                    step.simd = simd;
-                    step.train(
-                        &inputs,
-                        &outputs,
-                        &window,
-                        &SigmoidTable::default(),
-                        &mut Scratch::default(),
-                        &mut loss,
-                    );
-                    let context = format!("dim {dim}, l2 {l2}, {}", simd.name());
-                    assert_eq!(loss.pairs, want_pairs, "{context}");
-                    assert!((loss.sum - want_loss).abs() < 0.02, "{context}");
-                    for (got, want) in [(inputs, &u), (outputs, &v)] {
-                        let got = got.into_vec();
-                        for (i, (a, b)) in got.iter().zip(want.iter().flatten()).enumerate() {
-                            assert!((a - b).abs() < 2e-3, "{context}, value {i}: {a} vs {b}");
+            for l2 in [0.0, 0.1, 1.0] {
+                for &(contexts, noise, share) in &windows {
+                    let mut step = Step {
+                        lr: 0.3,
+                        l2,
+                        negatives: 2,
+                        share,
+                        with_loss: true,
+                        simd: Simd::portable(),
+                    };
+                    let window = Window {
+                        center: 1,
+                        contexts,
+                        noise,
+                    };
+                    // Scores of order 1, inside the sigmoid table's range.
+                    let scale = 2.0 / (dim as f32).sqrt();
+                    let value =
+                        |i: usize, salt: usize| (((i * 7 + salt) % 11) as f32 / 10.0 - 0.5) * scale;
+                    let u0: Vec<f32> = (0..rows * dim).map(|i| value(i, 3)).collect();
+                    let v0: Vec<f32> = (0..rows * dim).map(|i| value(i, 5)).collect();
+                    let mut u: Vec<Vec<f32>> = u0.chunks(dim).map(<[f32]>::to_vec).collect();
+                    let mut v: Vec<Vec<f32>> = v0.chunks(dim).map(<[f32]>::to_vec).collect();
+                    let (want_loss, want_pairs) = oracle(&mut u, &mut v, &window, &step);
+                    let detected = Simd::detect();
+                    for simd in [Simd::portable(), detected.without_avx512(), detected] {
+                        let inputs = HogwildMatrix::from_vec(u0.clone(), dim);
+                        let outputs = HogwildMatrix::from_vec(v0.clone(), dim);
+                        let mut loss = Loss::default();
+                        step.simd = simd;
+                        step.train(
+                            &inputs,
+                            &outputs,
+                            &window,
+                            &SigmoidTable::default(),
+                            &mut Scratch::default(),
+                            &mut loss,
+                        );
+                        let context = format!(
+                            "dim {dim}, l2 {l2}, {contexts:?}/{noise:?}, {}",
+                            simd.name()
+                        );
+                        assert_eq!(loss.pairs, want_pairs, "{context}");
+                        assert!((loss.sum - want_loss).abs() < 0.02, "{context}");
+                        for (got, want) in [(inputs, &u), (outputs, &v)] {
+                            let got = got.into_vec();
+                            for (i, (a, b)) in got.iter().zip(want.iter().flatten()).enumerate() {
+                                assert!((a - b).abs() < 2e-3, "{context}, value {i}: {a} vs {b}");
+                            }
                         }
                     }
                 }

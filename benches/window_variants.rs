@@ -1,0 +1,586 @@
+//! What the SGNS window costs, and variants of it that give the same result: a research bench
+//! for the next step on the kernel (issue 6). Not a criterion bench: each variant trains the
+//! same 2 M windows from the same start, in three alternating rounds (random 6-mer-like rows
+//! of a 4,096-row vocabulary, dim 100 padded to 112, window b uniform in 1..=5, K = 5
+//! negatives shared by the window, as `embed` on E. coli), and prints the median pairs/s.
+//! Exact variants must end at the reference's matrices (asserted); ablations show what a
+//! part of the step costs.
+//!
+//!     cargo bench --bench window_variants
+//!
+//! Variants (all AVX-512, u and e in registers, as `sgns::avx512`):
+//! - `reference`: word2vec's loop, pair by pair (`sgns::avx512` before the pipelining, and
+//!   still for groups whose targets repeat a row);
+//! - `no-v-store` (ablation): the same without writing v_t back, so no context waits for
+//!   the previous one's stores;
+//! - `constant-g` (ablation): no dot product, reduction or sigmoid; g is a constant;
+//! - `linear-sigmoid` (ablation): σ replaced by 0.5 + x/4, no table lookup;
+//! - `no-reduce` (ablation): the score is one lane of the dot product's vector;
+//! - `batched-context` (exact): a context's K + 1 dot products first, reduced together by
+//!   `hadd`s, σ by one 8-lane gather, then the updates;
+//! - `gram-window` (exact): the whole window from its starting rows and the Gram matrix of
+//!   its contexts, s_{r,t} = u_r·v_t + Σ_{q<r} g_{q,t}·(u_r·u_q), e_r likewise, each row
+//!   written once;
+//! - `pipelined` (exact): context r + 1's dot products against the rows before context r's
+//!   update, s_{r+1,t} = u_{r+1}·v_t + g_{r,t}·(u_{r+1}·u_r), computed while context r is
+//!   still being applied: what `sgns::avx512` does now.
+//!
+//! Exact variants take `reference` for windows whose contexts or targets repeat a row.
+
+// Register-indexed loops (u[i], v[i], e[i] over the row's N vectors) read best as such.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::needless_range_loop)]
+mod variants {
+    use std::arch::x86_64::*;
+
+    /// 16-lane vectors a row: dim 100 padded to 112.
+    pub const N: usize = 7;
+    /// Values a row.
+    const S: usize = 16 * N;
+    /// The most contexts a window (2 · the largest reach, with room).
+    pub const M: usize = 16;
+    /// Targets a context: the center and K = 5 negatives (8 lanes, 2 unused).
+    const TARGETS: usize = 6;
+
+    #[repr(align(64))]
+    #[derive(Clone, Copy)]
+    pub struct Line([f32; 16]);
+
+    /// σ from the table (entry i: σ(i/256 − 8)), as `SigmoidTable::sigmoid`.
+    #[inline(always)]
+    fn sigmoid(x: f32, table: &[f32]) -> f32 {
+        if x >= 8.0 {
+            1.0
+        } else if x <= -8.0 {
+            0.0
+        } else {
+            table[(((x + 8.0) * 256.0 + 0.5) as i32 as usize).min(table.len() - 1)]
+        }
+    }
+
+    /// The same for 8 lanes, one gather.
+    #[inline(always)]
+    unsafe fn sigmoid8(x: __m256, table: &[f32]) -> __m256 {
+        let position = _mm256_add_ps(
+            _mm256_mul_ps(_mm256_add_ps(x, _mm256_set1_ps(8.0)), _mm256_set1_ps(256.0)),
+            _mm256_set1_ps(0.5),
+        );
+        let index = _mm256_min_epi32(
+            _mm256_max_epi32(_mm256_cvttps_epi32(position), _mm256_setzero_si256()),
+            _mm256_set1_epi32(table.len() as i32 - 1),
+        );
+        let p = _mm256_i32gather_ps::<4>(table.as_ptr(), index);
+        let above = _mm256_cmp_ps::<_CMP_GE_OQ>(x, _mm256_set1_ps(8.0));
+        let below = _mm256_cmp_ps::<_CMP_LE_OQ>(x, _mm256_set1_ps(-8.0));
+        _mm256_blendv_ps(
+            _mm256_blendv_ps(p, _mm256_set1_ps(1.0), above),
+            _mm256_setzero_ps(),
+            below,
+        )
+    }
+
+    #[inline(always)]
+    unsafe fn load(row: *const f32) -> [__m512; N] {
+        let mut x = [_mm512_setzero_ps(); N];
+        for i in 0..N {
+            x[i] = _mm512_load_ps(row.add(16 * i));
+        }
+        x
+    }
+
+    /// u·row as 16 partial sums.
+    #[inline(always)]
+    unsafe fn partial_dot(u: &[__m512; N], row: *const f32) -> __m512 {
+        let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        for i in 0..N {
+            let v = _mm512_load_ps(row.add(16 * i));
+            if i % 2 == 0 {
+                even = _mm512_fmadd_ps(u[i], v, even);
+            } else {
+                odd = _mm512_fmadd_ps(u[i], v, odd);
+            }
+        }
+        _mm512_add_ps(even, odd)
+    }
+
+    /// Lane j: the sum of `x[j]`'s lanes, for j < `count`.
+    #[inline(always)]
+    unsafe fn sum_each(x: &[__m512; 8], count: usize) -> __m256 {
+        let half = |j: usize| {
+            if j < count {
+                let high = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x[j]));
+                _mm256_add_ps(_mm512_castps512_ps256(x[j]), _mm256_castpd_ps(high))
+            } else {
+                _mm256_setzero_ps()
+            }
+        };
+        let (ab, cd) = (
+            _mm256_hadd_ps(half(0), half(1)),
+            _mm256_hadd_ps(half(2), half(3)),
+        );
+        let (ef, gh) = (
+            _mm256_hadd_ps(half(4), half(5)),
+            _mm256_hadd_ps(half(6), half(7)),
+        );
+        let (abcd, efgh) = (_mm256_hadd_ps(ab, cd), _mm256_hadd_ps(ef, gh));
+        _mm256_add_ps(
+            _mm256_permute2f128_ps::<0x20>(abcd, efgh),
+            _mm256_permute2f128_ps::<0x31>(abcd, efgh),
+        )
+    }
+
+    /// A window's target rows (the center first) and which are live (bit j: not a
+    /// negative equal to the center).
+    struct Targets {
+        rows: [*mut f32; TARGETS],
+        live: u32,
+    }
+
+    impl Targets {
+        unsafe fn new(v: *mut f32, center: u32, noise: &[u32]) -> Self {
+            let mut targets = Targets {
+                rows: [std::ptr::null_mut(); TARGETS],
+                live: 0,
+            };
+            for j in 0..TARGETS {
+                let t = if j == 0 { center } else { noise[j - 1] };
+                targets.rows[j] = v.add(t as usize * S);
+                if j == 0 || t != center {
+                    targets.live |= 1 << j;
+                }
+            }
+            targets
+        }
+
+        fn is_live(&self, j: usize) -> bool {
+            self.live & (1 << j) != 0
+        }
+
+        /// u·v_t in lane t, and u·`extra` in lane `TARGETS` when given.
+        #[inline(always)]
+        unsafe fn scores(&self, u: &[__m512; N], extra: Option<*const f32>) -> __m256 {
+            let mut sums = [_mm512_setzero_ps(); 8];
+            for j in 0..TARGETS {
+                sums[j] = partial_dot(u, self.rows[j]);
+            }
+            if let Some(row) = extra {
+                sums[TARGETS] = partial_dot(u, row);
+            }
+            sum_each(&sums, TARGETS + usize::from(extra.is_some()))
+        }
+
+        /// g_t = η·(y_t − σ(s_t)), zero for lanes not live.
+        #[inline(always)]
+        unsafe fn gradients(&self, s: __m256, table: &[f32], lr: f32) -> __m256 {
+            let live = _mm256_cmpgt_epi32(
+                _mm256_and_si256(
+                    _mm256_set1_epi32(self.live as i32),
+                    _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 0, 0),
+                ),
+                _mm256_setzero_si256(),
+            );
+            let labels = _mm256_castps128_ps256(_mm_set_ss(1.0));
+            let g = _mm256_mul_ps(
+                _mm256_set1_ps(lr),
+                _mm256_sub_ps(labels, sigmoid8(s, table)),
+            );
+            _mm256_and_ps(g, _mm256_castsi256_ps(live))
+        }
+
+        /// v_t ← v_t + g_t·u for the live targets; returns e = Σ_t g_t·v_t (before).
+        #[inline(always)]
+        unsafe fn apply(&self, u: &[__m512; N], g: __m256) -> [__m512; N] {
+            let mut gradients = [0f32; 8];
+            _mm256_storeu_ps(gradients.as_mut_ptr(), g);
+            let mut e = [_mm512_setzero_ps(); N];
+            for j in (0..TARGETS).filter(|&j| self.is_live(j)) {
+                let (g, row) = (_mm512_set1_ps(gradients[j]), self.rows[j]);
+                for i in 0..N {
+                    let v = _mm512_load_ps(row.add(16 * i));
+                    e[i] = _mm512_fmadd_ps(g, v, e[i]);
+                    _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v));
+                }
+            }
+            e
+        }
+    }
+
+    /// row ← row + e.
+    #[inline(always)]
+    unsafe fn add(row: *mut f32, e: &[__m512; N]) {
+        for i in 0..N {
+            let cell = row.add(16 * i);
+            _mm512_store_ps(cell, _mm512_add_ps(_mm512_load_ps(cell), e[i]));
+        }
+    }
+
+    /// `reference` and its ablations (`MODE`: 0 reference, 1 no v_t store, 2 constant g,
+    /// 4 linear σ, 5 no horizontal sum).
+    #[target_feature(enable = "avx512f")]
+    unsafe fn pairwise<const MODE: u8>(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        lr: f32,
+    ) {
+        for &c in contexts {
+            let input = u.add(c as usize * S);
+            let u = load(input);
+            let mut e = [_mm512_setzero_ps(); N];
+            for j in 0..TARGETS {
+                let t = if j == 0 { center } else { noise[j - 1] };
+                if j > 0 && t == center {
+                    continue;
+                }
+                let row = v.add(t as usize * S);
+                let v = load(row);
+                let g = if MODE == 2 {
+                    _mm512_set1_ps(lr * 0.01)
+                } else {
+                    let sums = partial_dot(&u, row);
+                    let s = if MODE == 5 {
+                        _mm_cvtss_f32(_mm512_castps512_ps128(sums))
+                    } else {
+                        _mm512_reduce_add_ps(sums)
+                    };
+                    let p = if MODE == 4 {
+                        0.5 + 0.25 * s
+                    } else {
+                        sigmoid(s, table)
+                    };
+                    _mm512_set1_ps(lr * (if j == 0 { 1.0 } else { 0.0 } - p))
+                };
+                for i in 0..N {
+                    e[i] = _mm512_fmadd_ps(g, v[i], e[i]);
+                    if MODE != 1 {
+                        _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v[i]));
+                    }
+                }
+            }
+            add(input, &e);
+        }
+    }
+
+    /// `batched-context`.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn batched_context(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        for &c in contexts {
+            let input = u.add(c as usize * S);
+            let u = load(input);
+            let g = targets.gradients(targets.scores(&u, None), table, lr);
+            add(input, &targets.apply(&u, g));
+        }
+    }
+
+    /// `gram-window`: contexts distinct, live targets distinct.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gram_window(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        lr: f32,
+        errors: *mut f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let m = contexts.len();
+        let inputs: Vec<*mut f32> = contexts.iter().map(|&c| u.add(c as usize * S)).collect();
+        // s_{r,t} = u_r·v_t + Σ_{q<r} g_{q,t}·(u_r·u_q), from the starting rows.
+        let mut g = [_mm256_setzero_ps(); M];
+        for r in 0..m {
+            let ur = load(inputs[r]);
+            let mut s = targets.scores(&ur, None);
+            for q in 0..r {
+                let h = _mm512_reduce_add_ps(partial_dot(&ur, inputs[q]));
+                s = _mm256_fmadd_ps(_mm256_set1_ps(h), g[q], s);
+            }
+            g[r] = targets.gradients(s, table, lr);
+        }
+        // e_r = Σ_t g_{r,t}·v_t + Σ_{q<r} (g_r·g_q)·u_q, from the starting rows.
+        for r in 0..m {
+            let mut gradients = [0f32; 8];
+            _mm256_storeu_ps(gradients.as_mut_ptr(), g[r]);
+            let mut e = [_mm512_setzero_ps(); N];
+            for j in (0..TARGETS).filter(|&j| targets.is_live(j)) {
+                let gj = _mm512_set1_ps(gradients[j]);
+                for i in 0..N {
+                    e[i] = _mm512_fmadd_ps(gj, _mm512_load_ps(targets.rows[j].add(16 * i)), e[i]);
+                }
+            }
+            for q in 0..r {
+                let products: [f32; 8] = std::mem::transmute(_mm256_mul_ps(g[r], g[q]));
+                let c = _mm512_set1_ps(products.iter().sum());
+                for i in 0..N {
+                    e[i] = _mm512_fmadd_ps(c, _mm512_load_ps(inputs[q].add(16 * i)), e[i]);
+                }
+            }
+            for i in 0..N {
+                _mm512_store_ps(errors.add(S * r + 16 * i), e[i]);
+            }
+        }
+        // v_t ← v_t + Σ_r g_{r,t}·u_r, each row written once; then U.
+        for j in (0..TARGETS).filter(|&j| targets.is_live(j)) {
+            let row = targets.rows[j];
+            let mut vt = load(row);
+            for r in 0..m {
+                let gradients: [f32; 8] = std::mem::transmute(g[r]);
+                let gj = _mm512_set1_ps(gradients[j]);
+                for i in 0..N {
+                    vt[i] = _mm512_fmadd_ps(gj, _mm512_load_ps(inputs[r].add(16 * i)), vt[i]);
+                }
+            }
+            for i in 0..N {
+                _mm512_store_ps(row.add(16 * i), vt[i]);
+            }
+        }
+        for r in 0..m {
+            add(inputs[r], &load(errors.add(S * r)));
+        }
+    }
+
+    /// `pipelined`: live targets distinct, no context equal to the one before it.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn pipelined(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let mut input = u.add(contexts[0] as usize * S);
+        let mut ur = load(input);
+        let mut s = targets.scores(&ur, None);
+        for r in 0..contexts.len() {
+            let g = targets.gradients(s, table, lr);
+            // The next context's scores against the rows before this update, and u_{r+1}·u_r.
+            let next = contexts.get(r + 1).map(|&c| {
+                let row = u.add(c as usize * S);
+                let next_u = load(row);
+                let scores: [f32; 8] = std::mem::transmute(targets.scores(&next_u, Some(input)));
+                (row, next_u, scores)
+            });
+            add(input, &targets.apply(&ur, g));
+            if let Some((row, next_u, scores)) = next {
+                let a = _mm256_loadu_ps(scores.as_ptr());
+                s = _mm256_fmadd_ps(g, _mm256_set1_ps(scores[TARGETS]), a);
+                (input, ur) = (row, next_u);
+            }
+        }
+    }
+
+    /// A way to train one window.
+    #[derive(Clone, Copy, PartialEq)]
+    pub enum Variant {
+        Reference,
+        NoVStore,
+        ConstantG,
+        LinearSigmoid,
+        NoReduce,
+        BatchedContext,
+        GramWindow,
+        Pipelined,
+    }
+
+    impl Variant {
+        pub const ALL: [Variant; 8] = [
+            Variant::Reference,
+            Variant::NoVStore,
+            Variant::ConstantG,
+            Variant::LinearSigmoid,
+            Variant::NoReduce,
+            Variant::BatchedContext,
+            Variant::GramWindow,
+            Variant::Pipelined,
+        ];
+
+        pub fn name(self) -> &'static str {
+            match self {
+                Variant::Reference => "reference",
+                Variant::NoVStore => "no-v-store (ablation)",
+                Variant::ConstantG => "constant-g (ablation)",
+                Variant::LinearSigmoid => "linear-sigmoid (ablation)",
+                Variant::NoReduce => "no-reduce (ablation)",
+                Variant::BatchedContext => "batched-context (exact)",
+                Variant::GramWindow => "gram-window (exact)",
+                Variant::Pipelined => "pipelined (exact)",
+            }
+        }
+
+        pub fn exact(self) -> bool {
+            matches!(
+                self,
+                Variant::Reference
+                    | Variant::BatchedContext
+                    | Variant::GramWindow
+                    | Variant::Pipelined
+            )
+        }
+    }
+
+    /// A matrix of `rows` rows of `S` values, line-aligned.
+    pub struct Matrix(Vec<Line>);
+
+    impl Matrix {
+        pub fn new(rows: usize, salt: usize) -> Self {
+            let mut lines = vec![Line([0.0; 16]); rows * N];
+            for (i, x) in lines.iter_mut().flat_map(|l| l.0.iter_mut()).enumerate() {
+                *x =
+                    (((i + salt).wrapping_mul(2_654_435_761) % 1000) as f32 / 1000.0 - 0.5) / 100.0;
+            }
+            Matrix(lines)
+        }
+
+        pub fn values(&self) -> impl Iterator<Item = f32> + '_ {
+            self.0.iter().flat_map(|l| l.0.iter().copied())
+        }
+
+        fn ptr(&mut self) -> *mut f32 {
+            self.0.as_mut_ptr() as *mut f32
+        }
+    }
+
+    /// Whether a window's contexts are distinct rows, and its live targets too.
+    fn distinct(center: u32, contexts: &[u32], noise: &[u32]) -> bool {
+        let target = |j: usize| if j == 0 { center } else { noise[j - 1] };
+        (1..contexts.len()).all(|a| (0..a).all(|b| contexts[a] != contexts[b]))
+            && (1..6).all(|a| target(a) == center || (0..a).all(|b| target(a) != target(b)))
+    }
+
+    /// Trains one window with `variant`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F, AVX2 and FMA; `u` and `v` hold every row named;
+    /// `scratch` holds `M · S` values; `noise` has 5 entries and `contexts` at most `M`.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn train(
+        variant: Variant,
+        u: &mut Matrix,
+        v: &mut Matrix,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        scratch: &mut Matrix,
+    ) {
+        let (up, vp, lr) = (u.ptr(), v.ptr(), 0.025);
+        let exact_batch = || distinct(center, contexts, noise);
+        match variant {
+            Variant::Reference => pairwise::<0>(up, vp, center, contexts, noise, table, lr),
+            Variant::NoVStore => pairwise::<1>(up, vp, center, contexts, noise, table, lr),
+            Variant::ConstantG => pairwise::<2>(up, vp, center, contexts, noise, table, lr),
+            Variant::LinearSigmoid => pairwise::<4>(up, vp, center, contexts, noise, table, lr),
+            Variant::NoReduce => pairwise::<5>(up, vp, center, contexts, noise, table, lr),
+            Variant::BatchedContext if exact_batch() => {
+                batched_context(up, vp, center, contexts, noise, table, lr)
+            }
+            Variant::GramWindow if exact_batch() => {
+                gram_window(up, vp, center, contexts, noise, table, lr, scratch.ptr())
+            }
+            Variant::Pipelined if exact_batch() => {
+                pipelined(up, vp, center, contexts, noise, table, lr)
+            }
+            _ => pairwise::<0>(up, vp, center, contexts, noise, table, lr),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn main() {
+    use std::time::Instant;
+    use variants::{train, Matrix, Variant, M};
+    let features = ["avx512f", "avx2", "fma"];
+    if !(std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma"))
+    {
+        println!("window_variants: needs {features:?}; skipped");
+        return;
+    }
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let table: Vec<f32> = (0..4097)
+        .map(|i| 1.0 / (1.0 + (-(i as f32 / 256.0 - 8.0)).exp()))
+        .collect();
+    let (rows, windows) = (4096u64, 2_000_000usize);
+    let tokens: Vec<u32> = (0..windows).map(|_| (next() % rows) as u32).collect();
+    let noise: Vec<u32> = (0..windows * 5).map(|_| (next() % rows) as u32).collect();
+    let reach: Vec<usize> = (0..windows).map(|_| 1 + (next() % 5) as usize).collect();
+    let mut scratch = Matrix::new(M, 0);
+    let mut reference: Option<Vec<f32>> = None;
+    // Rounds alternate the variants so that the VM's drift hits all alike; medians.
+    const ROUNDS: usize = 3;
+    let mut rates = vec![Vec::new(); Variant::ALL.len()];
+    let mut deviations = vec![String::new(); Variant::ALL.len()];
+    for _ in 0..ROUNDS {
+        for (index, variant) in Variant::ALL.into_iter().enumerate() {
+            let (mut u, mut v) = (Matrix::new(rows as usize, 0), Matrix::new(rows as usize, 7));
+            let mut contexts = Vec::with_capacity(10);
+            let mut pairs = 0u64;
+            let start = Instant::now();
+            for i in 5..windows - 5 {
+                contexts.clear();
+                contexts.extend_from_slice(&tokens[i - reach[i]..i]);
+                contexts.extend_from_slice(&tokens[i + 1..=i + reach[i]]);
+                let negatives = &noise[5 * i..5 * i + 5];
+                // SAFETY: the features are detected above; the rows are below `rows`; 5
+                // negatives and at most 10 contexts a window.
+                unsafe {
+                    let (center, scratch) = (tokens[i], &mut scratch);
+                    train(
+                        variant, &mut u, &mut v, center, &contexts, negatives, &table, scratch,
+                    );
+                }
+                pairs += contexts.len() as u64 * 6;
+            }
+            rates[index].push(pairs as f64 / start.elapsed().as_secs_f64() / 1e6);
+            let values: Vec<f32> = u.values().chain(v.values()).collect();
+            match &reference {
+                None => reference = Some(values),
+                Some(want) if variant.exact() && variant != Variant::Reference => {
+                    let worst = want
+                        .iter()
+                        .zip(&values)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0, f32::max);
+                    let name = variant.name();
+                    assert!(worst < 1e-3, "{name} ends {worst} away from the reference");
+                    deviations[index] = format!("max |Δ| {worst:.1e} from reference");
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    for ((variant, mut rates), deviation) in Variant::ALL.into_iter().zip(rates).zip(deviations) {
+        rates.sort_by(f64::total_cmp);
+        let median = rates[rates.len() / 2];
+        println!("{:28} {median:6.1} M pairs/s  {deviation}", variant.name());
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn main() {
+    println!("window_variants: x86-64 only; skipped");
+}
