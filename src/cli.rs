@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use kmer2vec::k2c::WindowWeights;
+use kmer2vec::sgns::SimdLevel;
 use kmer2vec::{Config, KRange, OutputFormat};
 use std::path::PathBuf;
 
@@ -160,6 +161,10 @@ pub struct ModelOptions {
     /// Worker threads (0: all cores).
     #[arg(short, long, default_value_t = 0)]
     pub threads: usize,
+
+    /// Vector instructions training may use, at most: to compare the paths.
+    #[arg(long, value_enum, default_value_t = SimdLevel::Auto)]
+    pub simd: SimdLevel,
 }
 
 impl ModelOptions {
@@ -175,6 +180,7 @@ impl ModelOptions {
         config.min_count = self.min_count;
         config.noise_exponent = self.noise_exponent;
         config.threads = self.threads;
+        config.simd = self.simd;
     }
 }
 

@@ -2,6 +2,7 @@
 //! before any work starts, and serialisation into the output's metadata.
 
 use crate::error::{Error, Result};
+use crate::sgns::SimdLevel;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -123,6 +124,8 @@ pub struct Config {
     pub l2: f32,
     /// Worker threads; 0 means all cores.
     pub threads: usize,
+    /// The vector instructions training may use, at most.
+    pub simd: SimdLevel,
     /// Seed of every random draw: with one thread, the output is byte-for-byte reproducible.
     pub seed: u64,
     /// Also write the context (output) vectors.
@@ -150,6 +153,7 @@ impl Default for Config {
             min_lr: 0.0001,
             l2: 0.0,
             threads: 0,
+            simd: SimdLevel::Auto,
             seed: 1,
             context_vectors: false,
             format: OutputFormat::Parquet,

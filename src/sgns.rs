@@ -27,6 +27,7 @@
 
 use crate::hogwild::HogwildMatrix;
 use crate::kernels::{self, SigmoidTable};
+use serde::Serialize;
 
 /// The vector instructions the running CPU offers. Only `detect` can report AVX2 or
 /// AVX-512, so a value of this type is proof that those paths are safe to run.
@@ -36,7 +37,29 @@ pub struct Simd {
     avx512: bool,
 }
 
+/// The most a run may use of the CPU's vector instructions (`--simd`): to compare the
+/// paths, or to take a CPU's lower path. A level above what the CPU has is the CPU's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum SimdLevel {
+    /// Portable code only.
+    Portable,
+    /// AVX2 and FMA, not AVX-512.
+    Avx2,
+    /// Everything the CPU offers (AVX-512F where it has it).
+    Auto,
+}
+
 impl Simd {
+    /// The best the running CPU supports, up to `level`.
+    pub fn detect_up_to(level: SimdLevel) -> Self {
+        match level {
+            SimdLevel::Portable => Simd::portable(),
+            SimdLevel::Avx2 => Simd::detect().without_avx512(),
+            SimdLevel::Auto => Simd::detect(),
+        }
+    }
+
     /// The best the running CPU supports.
     pub fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]

@@ -201,7 +201,7 @@ pub fn train_from_counts(
     })?;
     let (inputs, outputs) = initial_matrices(vocab.len(), config);
     let matrices = Matrices::new(inputs, outputs, threads);
-    let (simd, sigmoid) = (Simd::detect(), SigmoidTable::default());
+    let (simd, sigmoid) = (Simd::detect_up_to(config.simd), SigmoidTable::default());
     // Updates done and the loss, with its curve (a point per 1 % of the updates).
     let progress = Progress::default();
     progress.plan(updates);

@@ -150,7 +150,7 @@ pub fn train(
         tokenizer,
         config,
         progress,
-        simd: Simd::detect(),
+        simd: Simd::detect_up_to(config.simd),
         matrices: Matrices::new(inputs, outputs, threads),
         trained: AtomicU64::new(0),
         share: config.contexts_per_negative_draw(),

@@ -937,6 +937,42 @@ fn several_threads_on_a_small_vocabulary_learn_what_one_thread_learns() {
     }
 }
 
+/// `--simd` caps the vector path (recorded in the statistics), and every path learns what
+/// the best one learns: the same SGD, summed in another order.
+#[test]
+fn every_simd_path_learns_what_the_best_one_learns() {
+    let dir = TempDir::new().unwrap();
+    let lambda = lambda();
+    let options = |level| {
+        fast(&[
+            "--k",
+            "4",
+            "--epochs",
+            "3",
+            "--threads",
+            "1",
+            "--simd",
+            level,
+        ])
+    };
+    let best = train(&[&lambda], &dir, "auto.parquet", &options("auto"));
+    let detected = stats(&best)["simd"].as_str().unwrap().to_string();
+    for (level, allowed) in [
+        ("portable", &["portable"][..]),
+        ("avx2", &["avx2+fma", "portable"][..]),
+    ] {
+        let model = train(&[&lambda], &dir, "capped.parquet", &options(level));
+        let path = stats(&model)["simd"].as_str().unwrap().to_string();
+        assert!(
+            allowed.contains(&path.as_str()),
+            "--simd {level} ran {path}"
+        );
+        let r = pearson(&centered_cosines(&best), &centered_cosines(&model));
+        eprintln!("correlation of pairwise cosines, {detected} vs {path}: {r:.3}");
+        assert!(r > 0.95, "{detected} vs {path}: correlation {r:.3}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Bad input: one clean error line, nothing written
 // ---------------------------------------------------------------------------------------
