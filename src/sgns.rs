@@ -39,7 +39,7 @@ pub struct Simd {
 
 /// The most a run may use of the CPU's vector instructions (`--simd`): to compare the
 /// paths, or to take a CPU's lower path. A level above what the CPU has is the CPU's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum SimdLevel {
     /// Portable code only.
