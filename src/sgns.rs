@@ -535,17 +535,37 @@ mod avx512 {
             if targets.live & (1 << j) == 0 {
                 continue;
             }
-            let g = _mm512_set1_ps(gradients[j]);
-            for i in 0..N {
-                let mut v = _mm512_load_ps(row.add(16 * i));
-                e[i] = _mm512_fmadd_ps(g, v, e[i]);
-                if with_decay {
-                    v = _mm512_fmadd_ps(decay, v, v);
-                }
-                _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v));
-            }
+            update_target::<N>(
+                row,
+                _mm512_set1_ps(gradients[j]),
+                u,
+                &mut e,
+                decay,
+                with_decay,
+            );
         }
         add_error::<N>(input_row, u, e, decay, with_decay);
+    }
+
+    /// One pair's step on target row v_t with gradient g: e ← e + g·v_t, then
+    /// v_t ← v_t + g·u (and the ℓ2 step −ηλ·v_t).
+    #[inline(always)]
+    unsafe fn update_target<const N: usize>(
+        row: *mut f32,
+        g: __m512,
+        u: &[__m512; N],
+        e: &mut [__m512; N],
+        decay: __m512,
+        with_decay: bool,
+    ) {
+        for i in 0..N {
+            let mut v = _mm512_load_ps(row.add(16 * i));
+            e[i] = _mm512_fmadd_ps(g, v, e[i]);
+            if with_decay {
+                v = _mm512_fmadd_ps(decay, v, v);
+            }
+            _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v));
+        }
     }
 
     /// U[c] ← U[c] + e (+ the ℓ2 step −ηλ·u).
@@ -588,20 +608,13 @@ mod avx512 {
                 continue;
             }
             let row = outputs.row_ptr(target);
-            let mut v = load::<N>(row);
             let score = _mm512_reduce_add_ps(partial_dot(&u, row));
             let p = sigmoid.sigmoid(score);
             if step.with_loss {
                 loss.add(label, score, sigmoid);
             }
             let g = _mm512_set1_ps(step.lr * (f32::from(u8::from(label)) - p));
-            for i in 0..N {
-                e[i] = _mm512_fmadd_ps(g, v[i], e[i]);
-                if with_decay {
-                    v[i] = _mm512_fmadd_ps(decay, v[i], v[i]);
-                }
-                _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v[i]));
-            }
+            update_target::<N>(row, g, &u, &mut e, decay, with_decay);
         }
         add_error::<N>(input_row, &u, e, decay, with_decay);
     }
