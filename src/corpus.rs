@@ -5,14 +5,15 @@
 //! `2·(g mod 4)`. Training reads the map, so resident memory holds only the pages in use.
 
 use crate::config::KRange;
-use crate::dna::base_code;
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::kmer_index::KmerIndex;
-use crate::reader::{acgt_runs, amino_acid_only, for_each_record, shown_name};
+use crate::reader::{amino_acid_only, encode_runs, for_each_record, shown_name};
 use memmap2::{Mmap, UncheckedAdvice};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{BufWriter, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// One maximal A/C/G/T run of one record.
@@ -54,6 +55,8 @@ pub struct Corpus {
 impl Corpus {
     /// Reads `inputs` (`-` is standard input) into a corpus packed in a temporary file in
     /// `tmp_dir` (default: the system's), counting every k-mer of every length in `k`.
+    /// Packing and counting (one task per length) run beside each other on the current
+    /// rayon pool; reading and decompressing are one thread's.
     pub fn build(inputs: &[PathBuf], k: KRange, tmp_dir: Option<&Path>) -> Result<Corpus> {
         let tmp_dir = tmp_dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
         // An unnamed file: the OS removes it when the map and handle close, even after a crash.
@@ -63,18 +66,21 @@ impl Corpus {
             tmp_dir: tmp_dir.clone(),
             packer: Packer::new(BufWriter::with_capacity(1 << 20, &file)),
             counter: KmerCounter::new(&index),
+            batch: Batch::default(),
+            bases: 0,
             runs: Vec::new(),
             stats: ReadStats::default(),
         };
         for input in inputs {
             builder.read(input, k)?;
         }
+        builder.flush()?;
         let Builder {
             packer,
-            tmp_dir: _,
             counter,
             runs,
             stats,
+            ..
         } = builder;
         packer.finish().map_err(|e| Error::io(&tmp_dir, e))?;
         // SAFETY: the file is ours alone (unnamed, created above) and no longer written to.
@@ -144,20 +150,35 @@ impl Corpus {
     }
 }
 
+/// Bases gathered before they are packed and counted.
+const BATCH_BASES: usize = 1 << 22;
+
 /// The state of one pass over the inputs.
 struct Builder<W: Write> {
     tmp_dir: PathBuf,
     packer: Packer<W>,
     counter: KmerCounter,
+    /// Records read and not yet packed and counted.
+    batch: Batch,
+    /// A/C/G/T bases so far, batched or packed.
+    bases: u64,
     runs: Vec<Run>,
     stats: ReadStats,
 }
 
-impl<W: Write> Builder<W> {
+/// The codes of records, gathered to be packed and counted in one go.
+#[derive(Default)]
+struct Batch {
+    /// 2-bit codes, `NOT_ACGT` between runs.
+    codes: Vec<u8>,
+    /// Where the runs lie in `codes`.
+    runs: Vec<Range<usize>>,
+}
+
+impl<W: Write + Send> Builder<W> {
     /// Reads one input into the corpus; refuses an input without a single run of k_min bases.
     fn read(&mut self, input: &Path, k: KRange) -> Result<()> {
         let mut longest_run = 0;
-        let mut codes = Vec::new();
         // Amino-acid letters, and the first record that has some (only records with
         // non-ACGT bytes are looked at).
         let (mut protein_letters, mut protein_record) = (0u64, None);
@@ -166,31 +187,32 @@ impl<W: Write> Builder<W> {
             interrupt::check()?;
             let record = self.stats.records;
             self.stats.records += 1;
-            self.stats.bases += sequence.len() as u64;
+            let (record_start, first_run) = (self.batch.codes.len(), self.batch.runs.len());
+            encode_runs(sequence, &mut self.batch.codes, &mut self.batch.runs);
+            let bases = self.batch.codes.len() - record_start;
+            self.stats.bases += bases as u64;
             let mut acgt = 0;
-            for (record_pos, bases) in acgt_runs(sequence) {
-                acgt += bases.len();
-                codes.clear();
-                codes.extend(bases.iter().map(|&b| base_code(b)));
+            for run in &self.batch.runs[first_run..] {
                 self.runs.push(Run {
-                    start: self.packer.len,
-                    len: codes.len() as u64,
+                    start: self.bases,
+                    len: run.len() as u64,
                     record,
-                    record_pos: record_pos as u64,
+                    record_pos: (run.start - record_start) as u64,
                 });
-                self.packer
-                    .push(&codes)
-                    .map_err(|e| Error::io(&self.tmp_dir, e))?;
-                self.counter.count(&codes);
-                longest_run = longest_run.max(codes.len());
+                self.bases += run.len() as u64;
+                acgt += run.len();
+                longest_run = longest_run.max(run.len());
             }
-            self.stats.skipped += (sequence.len() - acgt) as u64;
-            if acgt < sequence.len() {
+            self.stats.skipped += (bases - acgt) as u64;
+            if acgt < bases {
                 let letters = sequence.iter().filter(|&&b| amino_acid_only(b)).count() as u64;
                 protein_letters += letters;
                 if letters > 0 {
                     protein_record.get_or_insert(record - first_record + 1);
                 }
+            }
+            if self.batch.codes.len() >= BATCH_BASES {
+                self.flush()?;
             }
             Ok(())
         })?;
@@ -218,40 +240,88 @@ impl<W: Write> Builder<W> {
         }
         Ok(())
     }
+
+    /// Packs and counts the batch, both at once, and empties it.
+    fn flush(&mut self) -> Result<()> {
+        let Builder {
+            packer,
+            counter,
+            batch,
+            ..
+        } = self;
+        let (packed, ()) = rayon::join(
+            || (batch.runs.iter()).try_for_each(|run| packer.push(&batch.codes[run.clone()])),
+            || counter.count(&batch.codes, &batch.runs),
+        );
+        packed.map_err(|e| Error::io(&self.tmp_dir, e))?;
+        batch.codes.clear();
+        batch.runs.clear();
+        Ok(())
+    }
 }
 
 /// Packs 2-bit codes, 4 to a byte, into a writer.
 struct Packer<W: Write> {
     out: W,
+    /// Whole bytes packed and not yet written.
+    packed: Vec<u8>,
+    /// The codes after the last whole byte, `len % 4` of them, first in the low bits.
     byte: u8,
-    /// Bases written so far.
+    /// Bases pushed so far.
     len: u64,
 }
+
+/// Packed bytes gathered before a write.
+const PACKED_BUFFER: usize = 1 << 16;
 
 impl<W: Write> Packer<W> {
     fn new(out: W) -> Self {
         Packer {
             out,
+            packed: Vec::with_capacity(PACKED_BUFFER),
             byte: 0,
             len: 0,
         }
     }
 
-    fn push(&mut self, codes: &[u8]) -> std::io::Result<()> {
-        for &code in codes {
-            self.byte |= code << (2 * (self.len % 4));
-            self.len += 1;
-            if self.len.is_multiple_of(4) {
-                self.out.write_all(&[self.byte])?;
-                self.byte = 0;
+    fn push(&mut self, mut codes: &[u8]) -> std::io::Result<()> {
+        // Complete the partial byte first, so that the rest packs 4 codes a byte.
+        while !self.len.is_multiple_of(4) {
+            let Some((&code, rest)) = codes.split_first() else {
+                return Ok(());
+            };
+            self.push_one(code);
+            codes = rest;
+        }
+        for block in codes.chunks(4 * PACKED_BUFFER) {
+            let quads = block.chunks_exact(4);
+            let tail = quads.remainder();
+            self.packed
+                .extend(quads.map(|q| q[0] | (q[1] << 2) | (q[2] << 4) | (q[3] << 6)));
+            self.len += (block.len() - tail.len()) as u64;
+            if self.packed.len() >= PACKED_BUFFER {
+                self.out.write_all(&self.packed)?;
+                self.packed.clear();
             }
+            tail.iter().for_each(|&code| self.push_one(code));
         }
         Ok(())
     }
 
+    /// Adds one code to the partial byte, moving it to `packed` once full.
+    fn push_one(&mut self, code: u8) {
+        self.byte |= code << (2 * (self.len % 4));
+        self.len += 1;
+        if self.len.is_multiple_of(4) {
+            self.packed.push(self.byte);
+            self.byte = 0;
+        }
+    }
+
     /// Writes the last partial byte and one spare, so that a map of zero bases is not empty.
     fn finish(mut self) -> std::io::Result<()> {
-        self.out.write_all(&[self.byte, 0])?;
+        self.packed.extend([self.byte, 0]);
+        self.out.write_all(&self.packed)?;
         self.out.flush()
     }
 }
@@ -270,18 +340,36 @@ impl KmerCounter {
         }
     }
 
-    /// Adds the k-mers of one run. `window` holds the last k_max bases; the k-mer of length
-    /// k ending at base i is its low 2k bits.
-    fn count(&mut self, codes: &[u8]) {
-        let k = self.index.k();
-        let mut window = 0u64;
-        for (i, &code) in codes.iter().enumerate() {
-            window = (window << 2) | code as u64;
-            for length in k.min..=k.max.min(i + 1) {
-                let kmer = window & ((1u64 << (2 * length)) - 1);
-                self.counts[self.index.id(length, kmer) as usize] += 1;
-            }
+    /// Adds the k-mers of the `runs` of `codes`: one task per length, each on its own part
+    /// of the counts (`id = offset[k] + code`, the lengths in order).
+    fn count(&mut self, codes: &[u8], runs: &[Range<usize>]) {
+        let mut rest = &mut self.counts[..];
+        let mut lengths = Vec::new();
+        for length in self.index.k().iter() {
+            let (counts, tail) = std::mem::take(&mut rest).split_at_mut(1 << (2 * length));
+            lengths.push((length, counts));
+            rest = tail;
         }
+        lengths.into_par_iter().for_each(|(length, counts)| {
+            for run in runs {
+                count_length(counts, &codes[run.clone()], length);
+            }
+        });
+    }
+}
+
+/// Adds the k-mers of length k of one run to `counts` (4^k of them, by code): the code of
+/// the k-mer ending at base i is the low 2k bits of the codes up to i.
+fn count_length(counts: &mut [u64], codes: &[u8], length: usize) {
+    if codes.len() < length {
+        return;
+    }
+    let mask = (1u64 << (2 * length)) - 1;
+    let (first, rest) = codes.split_at(length - 1);
+    let mut kmer = first.iter().fold(0u64, |kmer, &c| (kmer << 2) | c as u64);
+    for &code in rest {
+        kmer = ((kmer << 2) | code as u64) & mask;
+        counts[kmer as usize] += 1;
     }
 }
 
@@ -324,6 +412,68 @@ mod tests {
         assert_eq!(count("TN".replace('N', "A").as_str()), 1);
         let stats = corpus.stats();
         assert_eq!((stats.records, stats.bases, stats.skipped), (2, 13, 1));
+    }
+
+    proptest::proptest! {
+        /// Runs pushed in pieces of any length pack and count as base-by-base reference
+        /// code does: every base at bits 2·(g mod 4) of byte g / 4, and every k-mer once.
+        #[test]
+        fn packs_and_counts_like_the_reference(
+            runs in proptest::collection::vec(proptest::collection::vec(0u8..4, 0..40), 0..8),
+        ) {
+            let index = KmerIndex::new(KRange { min: 2, max: 4 });
+            let mut counter = KmerCounter::new(&index);
+            let codes = runs.concat();
+            let mut ranges = Vec::new();
+            for run in &runs {
+                let start = ranges.last().map_or(0, |r: &Range<usize>| r.end);
+                ranges.push(start..start + run.len());
+            }
+            counter.count(&codes, &ranges);
+            let mut expected_counts = vec![0u64; index.len()];
+            for run in &runs {
+                for k in 2..=4 {
+                    for kmer in run.windows(k) {
+                        let code = kmer.iter().fold(0u64, |code, &c| (code << 2) | c as u64);
+                        expected_counts[index.id(k, code) as usize] += 1;
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(packer_output(&runs), reference_packing(&runs.concat()));
+            proptest::prop_assert_eq!(counter.counts, expected_counts);
+        }
+    }
+
+    /// Long pieces, through the packer's buffer more than once, at every alignment.
+    #[test]
+    fn packs_long_runs_like_the_reference() {
+        let bases: Vec<u8> = (0u64..300_007)
+            .map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62) as u8)
+            .collect();
+        let (a, rest) = bases.split_at(3);
+        let (b, c) = rest.split_at(262_147);
+        let runs = [a.to_vec(), vec![], b.to_vec(), c.to_vec()];
+        assert_eq!(packer_output(&runs), reference_packing(&bases));
+    }
+
+    /// Base g at bits 2·(g mod 4) of byte g / 4, then the spare byte.
+    fn reference_packing(bases: &[u8]) -> Vec<u8> {
+        let mut packed = vec![0u8; bases.len() / 4 + 2];
+        for (g, &code) in bases.iter().enumerate() {
+            packed[g / 4] |= code << (2 * (g % 4));
+        }
+        packed
+    }
+
+    /// What a packer writes for `runs`.
+    fn packer_output(runs: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut packer = Packer::new(&mut out);
+        for run in runs {
+            packer.push(run).unwrap();
+        }
+        packer.finish().unwrap();
+        out
     }
 
     #[test]

@@ -94,8 +94,11 @@ fn run(cli: &Cli) -> Result<()> {
             if cli.verbose {
                 eprintln!("{}", serde_json::to_string_pretty(&stats)?);
                 eprintln!(
-                    "kmer2vec: training {:.2} s, whole run {:.2} s",
-                    stats.train.seconds, stats.total_seconds
+                    "kmer2vec: reading {:.3} s, training {:.3} s, writing {:.3} s, whole run {:.3} s",
+                    stats.read_seconds,
+                    stats.train.seconds,
+                    stats.write_seconds,
+                    stats.total_seconds
                 );
             }
         }

@@ -20,11 +20,16 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnWriter};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -84,16 +89,46 @@ pub fn write_parquet(model: &Model, path: &Path) -> Result<()> {
         .set_key_value_metadata(Some(key_values))
         .build();
     write_atomically(path, |out| {
-        let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))
-            .map_err(|e| parquet_error(&e))?;
-        for start in (0..model.len()).step_by(BATCH_ROWS) {
-            let rows = start..(start + BATCH_ROWS).min(model.len());
-            let batch = record_batch(model, rows, &schema).map_err(|e| parquet_error(&e))?;
-            writer.write(&batch).map_err(|e| parquet_error(&e))?;
-        }
-        writer.close().map_err(|e| parquet_error(&e))?;
-        Ok(())
+        write_row_groups(model, out, &schema, properties).map_err(|e| parquet_error(&e))
     })
+}
+
+/// Writes the rows in row groups, the columns of each encoded and compressed in parallel on
+/// the current rayon pool (`ArrowWriter` would take them one after another).
+fn write_row_groups(
+    model: &Model,
+    out: &mut BufWriter<&File>,
+    schema: &Arc<Schema>,
+    properties: WriterProperties,
+) -> Result<(), ParquetError> {
+    // The `ArrowWriter` only to set up the file (its Arrow schema in the metadata).
+    let (mut file, row_groups) =
+        ArrowWriter::try_new(out, schema.clone(), Some(properties))?.into_serialized_writer()?;
+    let group_rows = row_group_rows(model);
+    for (group, first) in (0..model.len()).step_by(group_rows).enumerate() {
+        let end = (first + group_rows).min(model.len());
+        let mut columns = row_groups.create_column_writers(group)?;
+        for start in (first..end).step_by(BATCH_ROWS) {
+            let rows = start..(start + BATCH_ROWS).min(end);
+            let batch = record_batch(model, rows, schema)?;
+            // Every column is one leaf: no nesting but the vectors' fixed-size lists.
+            let mut leaves = Vec::with_capacity(columns.len());
+            for (field, array) in schema.fields().iter().zip(batch.columns()) {
+                leaves.extend(compute_leaves(field, array)?);
+            }
+            (columns.par_iter_mut().zip(leaves))
+                .try_for_each(|(column, leaf)| column.write(&leaf))?;
+        }
+        let chunks = (columns.into_par_iter().map(ArrowColumnWriter::close))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut row_group = file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+    }
+    file.close()?;
+    Ok(())
 }
 
 /// The rows `rows` of a model as a record batch.

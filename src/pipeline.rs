@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{Model, PARAMS_KEY, STATS_KEY, VERSION_KEY};
 use crate::parquet_io::write_parquet;
 use crate::sentences::{Scratch, Tokenizer};
-use crate::trainer::{train, Progress, TrainStats};
+use crate::trainer::{thread_pool, train, Progress, TrainStats};
 use crate::vocab::Vocab;
 use crate::word2vec_io::write_word2vec;
 use serde::Serialize;
@@ -29,8 +29,15 @@ pub struct EmbedStats {
     pub vocabulary: usize,
     #[serde(flatten)]
     pub train: TrainStats,
-    /// Whole run, reading included. Not in the file's metadata, like every wall-clock
-    /// figure: with `--threads 1` the output's bytes depend only on the inputs and settings.
+    /// Reading the inputs into the corpus. Not in the file's metadata, like every
+    /// wall-clock figure: with `--threads 1` the output's bytes depend only on the inputs
+    /// and settings.
+    #[serde(skip)]
+    pub read_seconds: f64,
+    /// Writing the output.
+    #[serde(skip)]
+    pub write_seconds: f64,
+    /// Whole run, from the checks of the settings to the output in place.
     #[serde(skip)]
     pub total_seconds: f64,
 }
@@ -62,7 +69,21 @@ pub fn embed(
     let started = Instant::now();
     config.validate()?;
     check_output(inputs, output)?;
+    let (pool, _) = thread_pool(config)?;
+    pool.install(|| embed_on_pool(inputs, output, config, tmp_dir, progress, started))
+}
+
+/// `embed`'s work, every step of it on the current rayon pool.
+fn embed_on_pool(
+    inputs: &[PathBuf],
+    output: &Path,
+    config: &Config,
+    tmp_dir: Option<&Path>,
+    progress: &Progress,
+    started: Instant,
+) -> Result<EmbedStats> {
     let corpus = Corpus::build(inputs, config.k, tmp_dir)?;
+    let read_seconds = started.elapsed().as_secs_f64();
     let vocab = Vocab::new(corpus.index().clone(), corpus.counts(), config).ok_or_else(|| {
         Error::EmptyInput {
             path: inputs.first().cloned().unwrap_or_default(),
@@ -71,19 +92,24 @@ pub fn embed(
     })?;
     let tokenizer = Tokenizer::new(config);
     let (embeddings, train_stats) = train(&corpus, &vocab, &tokenizer, config, progress)?;
-    let stats = EmbedStats {
+    let mut stats = EmbedStats {
         read: corpus.stats().clone(),
         vocabulary: vocab.len(),
         train: train_stats,
-        total_seconds: started.elapsed().as_secs_f64(),
+        read_seconds,
+        write_seconds: 0.0,
+        total_seconds: 0.0,
     };
     let metadata = vec![
         (VERSION_KEY.to_string(), VERSION.to_string()),
         (PARAMS_KEY.to_string(), to_json(config)),
         (STATS_KEY.to_string(), to_json(&stats)),
     ];
+    let writing = Instant::now();
     let model = Model::new(&vocab, embeddings, config.context_vectors, metadata);
     write_model(&model, output, config.format)?;
+    stats.write_seconds = writing.elapsed().as_secs_f64();
+    stats.total_seconds = started.elapsed().as_secs_f64();
     Ok(stats)
 }
 

@@ -3,6 +3,7 @@
 
 use crate::dna::{base_code, NOT_ACGT};
 use crate::error::{Error, Result};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The path that means standard input.
@@ -17,7 +18,9 @@ pub fn shown_name(input: &Path) -> PathBuf {
     }
 }
 
-/// Calls `on_record` with the sequence of every record of `input`, in file order.
+/// Calls `on_record` with the sequence of every record of `input`, in file order, as the
+/// file holds it: a FASTA sequence's line breaks are still in it (`encode_runs` skips them,
+/// so the sequence is not first copied without them).
 pub fn for_each_record(input: &Path, mut on_record: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
     let input_error = |message: String| Error::Input {
         path: shown_name(input),
@@ -40,7 +43,7 @@ pub fn for_each_record(input: &Path, mut on_record: impl FnMut(&[u8]) -> Result<
     let mut reader = parsed.map_err(|e| input_error(describe(&e)))?;
     while let Some(record) = reader.next() {
         let record = record.map_err(|e| input_error(describe(&e)))?;
-        on_record(&record.seq())?;
+        on_record(record.raw_seq())?;
     }
     Ok(())
 }
@@ -73,24 +76,23 @@ pub fn amino_acid_only(byte: u8) -> bool {
     )
 }
 
-/// The maximal runs of A/C/G/T (either case) in `sequence`, each with its start.
-pub fn acgt_runs(sequence: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        while start < sequence.len() && base_code(sequence[start]) == NOT_ACGT {
-            start += 1;
+/// Appends the 2-bit codes of `sequence` to `codes` (`NOT_ACGT` for every other byte, none
+/// for line breaks, `\n` and `\r`), and to `runs` where its maximal runs of A/C/G/T (either
+/// case) lie in `codes`: one table lookup a byte, then vectorised searches (memchr) for the
+/// line breaks and for the bytes that are not A/C/G/T.
+pub fn encode_runs(sequence: &[u8], codes: &mut Vec<u8>, runs: &mut Vec<Range<usize>>) {
+    let mut start = codes.len();
+    for line in sequence.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        codes.extend(line.iter().map(|&b| base_code(b)));
+    }
+    while start < codes.len() {
+        let end = memchr::memchr(NOT_ACGT, &codes[start..]).map_or(codes.len(), |n| start + n);
+        if end > start {
+            runs.push(start..end);
         }
-        if start >= sequence.len() {
-            return None;
-        }
-        let end = sequence[start..]
-            .iter()
-            .position(|&b| base_code(b) == NOT_ACGT)
-            .map_or(sequence.len(), |n| start + n);
-        let run = (start, &sequence[start..end]);
-        start = end;
-        Some(run)
-    })
+        start = end + 1;
+    }
 }
 
 #[cfg(test)]
@@ -99,16 +101,37 @@ mod tests {
 
     #[test]
     fn runs_split_at_every_non_acgt_base() {
-        let runs: Vec<_> = acgt_runs(b"NNacgTNNRYACNG").collect();
+        // After a first sequence, so that the ranges are seen to start where it ends.
+        let runs = |sequence: &[u8]| -> Vec<(usize, Vec<u8>)> {
+            let (mut codes, mut runs) = (Vec::new(), Vec::new());
+            encode_runs(b"GAN", &mut codes, &mut runs);
+            assert_eq!(
+                (&codes[..], runs.first()),
+                (&[2, 0, NOT_ACGT][..], Some(&(0..2)))
+            );
+            encode_runs(sequence, &mut codes, &mut runs);
+            let line_breaks = sequence
+                .iter()
+                .filter(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            assert_eq!(codes.len(), 3 + sequence.len() - line_breaks);
+            runs[1..]
+                .iter()
+                .map(|run| (run.start - 3, codes[run.clone()].to_vec()))
+                .collect()
+        };
         assert_eq!(
-            runs,
-            vec![(2, &b"acgT"[..]), (10, &b"AC"[..]), (13, &b"G"[..])]
+            runs(b"NNacgTNNRYACNG"),
+            vec![(2, vec![0, 1, 2, 3]), (10, vec![0, 1]), (13, vec![2])]
         );
-        assert_eq!(acgt_runs(b"NNNN").count(), 0);
-        assert_eq!(acgt_runs(b"").count(), 0);
+        assert_eq!(runs(b"NNNN"), vec![]);
+        assert_eq!(runs(b""), vec![]);
+        assert_eq!(runs(b"ACGT"), vec![(0, vec![0, 1, 2, 3])]);
+        assert_eq!(runs(b"ACxxG"), vec![(0, vec![0, 1]), (4, vec![2])]);
+        // Line breaks are not bases: they neither split runs nor count.
         assert_eq!(
-            acgt_runs(b"ACGT").collect::<Vec<_>>(),
-            vec![(0, &b"ACGT"[..])]
+            runs(b"AC\nGT\r\nNA\n"),
+            vec![(0, vec![0, 1, 2, 3]), (5, vec![0])]
         );
     }
 }

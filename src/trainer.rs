@@ -133,7 +133,8 @@ pub struct TrainStats {
     pub seconds: f64,
 }
 
-/// Trains SGNS on the corpus's sentences for `config.epochs` epochs.
+/// Trains SGNS on the corpus's sentences for `config.epochs` epochs, on the threads of the
+/// current rayon pool (`thread_pool`).
 pub fn train(
     corpus: &Corpus,
     vocab: &Vocab,
@@ -142,7 +143,7 @@ pub fn train(
     progress: &Progress,
 ) -> Result<(Embeddings, TrainStats)> {
     let started = Instant::now();
-    let (pool, threads) = thread_pool(config)?;
+    let threads = rayon::current_num_threads();
     let (inputs, outputs) = initial_matrices(vocab.len(), config);
     let trainer = Trainer {
         corpus,
@@ -159,15 +160,13 @@ pub fn train(
     let planned = tokenizer.expected_tokens(corpus) * config.epochs as u64;
     progress.plan(planned);
     let shards = Tokenizer::shards(corpus);
-    pool.install(|| {
-        for epoch in 0..config.epochs as u64 {
-            (0..shards)
-                .into_par_iter()
-                .for_each_init(Worker::new, |worker, shard| {
-                    trainer.train_shard(epoch, shard, worker)
-                });
-        }
-    });
+    for epoch in 0..config.epochs as u64 {
+        (0..shards)
+            .into_par_iter()
+            .for_each_init(Worker::new, |worker, shard| {
+                trainer.train_shard(epoch, shard, worker)
+            });
+    }
     interrupt::check()?;
     let stats = TrainStats {
         tokens: progress.tokens(),
@@ -347,11 +346,8 @@ impl Trainer<'_> {
                 (center_pos + b + 1).min(rows.len()),
             );
             contexts.clear();
-            contexts.extend(
-                rows[from..center_pos]
-                    .iter()
-                    .chain(&rows[center_pos + 1..to]),
-            );
+            contexts.extend_from_slice(&rows[from..center_pos]);
+            contexts.extend_from_slice(&rows[center_pos + 1..to]);
             step.with_loss = center_pos % LOSS_EVERY == 0;
             let window = Window {
                 center: rows[center_pos],
