@@ -8,8 +8,8 @@
 //!
 //!     cargo bench --bench window_variants
 //!
-//! Variants (all AVX-512, u and e in registers, as `sgns::avx512`):
-//! - `reference`: word2vec's loop, pair by pair (`sgns::avx512` before the pipelining, and
+//! Variants (all AVX-512, u and e in registers, as `sgns::vector` with AVX-512):
+//! - `reference`: word2vec's loop, pair by pair (`sgns::vector` with AVX-512 before the pipelining, and
 //!   still for groups whose targets repeat a row);
 //! - `no-v-store` (ablation): the same without writing v_t back, so no context waits for
 //!   the previous one's stores;
@@ -23,7 +23,7 @@
 //!   written once;
 //! - `pipelined` (exact): context r + 1's dot products against the rows before context r's
 //!   update, s_{r+1,t} = u_{r+1}·v_t + g_{r,t}·(u_{r+1}·u_r), computed while context r is
-//!   still being applied: what `sgns::avx512` does now.
+//!   still being applied: what `sgns::vector` with AVX-512 does now.
 //!
 //! Exact variants take `reference` for windows whose contexts or targets repeat a row.
 

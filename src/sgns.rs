@@ -14,7 +14,8 @@
 //! then U[c] ← U[c] + e. On AVX-512, u and e stay in registers (dim ≤ 128): a pair is one
 //! pass over v_t (a load, the dot product, two fused multiply-adds per 16 lanes, a store),
 //! the targets of one context are independent given u, so the CPU overlaps them, and the
-//! next context's scores are computed while this one is applied (module `avx512`).
+//! next context's scores are computed while this one is applied (module `vector`, which
+//! runs the same kernel 8 lanes wide with AVX2).
 //!
 //! Negatives are drawn per group of `share` contexts (1: a fresh draw per pair, as word2vec
 //! does; the trainer's default shares one draw across the window, which the center's
@@ -206,14 +207,46 @@ impl Step {
             // (their `row_ptr` checks), each `16·N` values wide.
             unsafe {
                 match inputs.stride() / 16 {
-                    1 => return avx512::train::<1>(self, inputs, outputs, window, sigmoid, loss),
-                    2 => return avx512::train::<2>(self, inputs, outputs, window, sigmoid, loss),
-                    3 => return avx512::train::<3>(self, inputs, outputs, window, sigmoid, loss),
-                    4 => return avx512::train::<4>(self, inputs, outputs, window, sigmoid, loss),
-                    5 => return avx512::train::<5>(self, inputs, outputs, window, sigmoid, loss),
-                    6 => return avx512::train::<6>(self, inputs, outputs, window, sigmoid, loss),
-                    7 => return avx512::train::<7>(self, inputs, outputs, window, sigmoid, loss),
-                    8 => return avx512::train::<8>(self, inputs, outputs, window, sigmoid, loss),
+                    1 => {
+                        return vector::train_avx512::<1>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    2 => {
+                        return vector::train_avx512::<2>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    3 => {
+                        return vector::train_avx512::<3>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    4 => {
+                        return vector::train_avx512::<4>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    5 => {
+                        return vector::train_avx512::<5>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    6 => {
+                        return vector::train_avx512::<6>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    7 => {
+                        return vector::train_avx512::<7>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    8 => {
+                        return vector::train_avx512::<8>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
                     _ => {}
                 }
             }
@@ -224,14 +257,46 @@ impl Step {
             // hold the rows the window names (their `row_ptr` checks), each `8·N` values wide.
             unsafe {
                 match inputs.stride() / 8 {
-                    2 => return avx2::train::<2>(self, inputs, outputs, window, sigmoid, loss),
-                    4 => return avx2::train::<4>(self, inputs, outputs, window, sigmoid, loss),
-                    6 => return avx2::train::<6>(self, inputs, outputs, window, sigmoid, loss),
-                    8 => return avx2::train::<8>(self, inputs, outputs, window, sigmoid, loss),
-                    10 => return avx2::train::<10>(self, inputs, outputs, window, sigmoid, loss),
-                    12 => return avx2::train::<12>(self, inputs, outputs, window, sigmoid, loss),
-                    14 => return avx2::train::<14>(self, inputs, outputs, window, sigmoid, loss),
-                    16 => return avx2::train::<16>(self, inputs, outputs, window, sigmoid, loss),
+                    2 => {
+                        return vector::train_avx2::<2>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    4 => {
+                        return vector::train_avx2::<4>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    6 => {
+                        return vector::train_avx2::<6>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    8 => {
+                        return vector::train_avx2::<8>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    10 => {
+                        return vector::train_avx2::<10>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    12 => {
+                        return vector::train_avx2::<12>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    14 => {
+                        return vector::train_avx2::<14>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
+                    16 => {
+                        return vector::train_avx2::<16>(
+                            self, inputs, outputs, window, sigmoid, loss,
+                        )
+                    }
                     _ => return self.train_avx2(inputs, outputs, window, sigmoid, scratch, loss),
                 }
             }
@@ -303,7 +368,8 @@ impl Step {
     }
 }
 
-/// The AVX-512 path: u and e in `N` 16-lane registers each.
+/// The vector paths: u and e in `N` registers each, 16 lanes wide with AVX-512 and 8 with
+/// AVX2, one kernel generic over the width (`Width`).
 ///
 /// The contexts of a group share their targets, so context r + 1's scores need the target
 /// rows after context r's update, v_t + g_{r,t}·u_r: a chain from one context's dot
@@ -318,9 +384,10 @@ impl Step {
 /// the table. Measured in `benches/window_variants.rs` (the kernel's windows, 4,096 rows):
 /// 67–71 → 84–85 M pairs/s. A group whose targets repeat a row, or has more than 8, goes
 /// pair by pair; so does a context equal to the one before it (its row is not yet
-/// updated when the next scores are taken).
+/// updated when the next scores are taken). With AVX2's sixteen registers u and e do not
+/// all fit (dim 100 needs 14 each); the compiler keeps the rest in L1.
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
+mod vector {
     use super::{targets, Loss, Step, Window};
     use crate::hogwild::HogwildMatrix;
     use crate::kernels::SigmoidTable;
@@ -329,13 +396,123 @@ mod avx512 {
     /// The most targets (1 + K) of the pipelined step: one 8-lane vector of scores.
     const LANES: usize = 8;
 
-    /// `Step::train` for rows of `16·N` values.
+    /// One register width: the operations the kernel needs on it. Every method is an
+    /// intrinsic of its instruction set, so it may only run where `train_avx512` or
+    /// `train_avx2` (whose target features it inherits when inlined) may.
+    trait Width {
+        /// A register of `WIDTH` values.
+        type V: Copy;
+        const WIDTH: usize;
+        unsafe fn zero() -> Self::V;
+        unsafe fn splat(x: f32) -> Self::V;
+        unsafe fn load(p: *const f32) -> Self::V;
+        unsafe fn store(p: *mut f32, x: Self::V);
+        unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+        /// a·b + c.
+        unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+        /// Eight lanes with the same sum as `x`'s.
+        unsafe fn fold8(x: Self::V) -> __m256;
+        /// The sum of the lanes.
+        unsafe fn sum(x: Self::V) -> f32;
+    }
+
+    /// `Width` for register type `$v` of `$width` lanes from its instruction set's
+    /// intrinsics, plus the reductions (`fold8`, `sum`), which differ in shape.
+    macro_rules! width {
+        ($name:ident, $v:ty, $width:literal, $zero:ident, $splat:ident, $load:ident,
+         $store:ident, $add:ident, $fmadd:ident, { $($reductions:item)* }) => {
+            impl Width for $name {
+                type V = $v;
+                const WIDTH: usize = $width;
+                #[inline(always)]
+                unsafe fn zero() -> $v {
+                    $zero()
+                }
+                #[inline(always)]
+                unsafe fn splat(x: f32) -> $v {
+                    $splat(x)
+                }
+                #[inline(always)]
+                unsafe fn load(p: *const f32) -> $v {
+                    $load(p)
+                }
+                #[inline(always)]
+                unsafe fn store(p: *mut f32, x: $v) {
+                    $store(p, x)
+                }
+                #[inline(always)]
+                unsafe fn add(a: $v, b: $v) -> $v {
+                    $add(a, b)
+                }
+                #[inline(always)]
+                unsafe fn fmadd(a: $v, b: $v, c: $v) -> $v {
+                    $fmadd(a, b, c)
+                }
+                $($reductions)*
+            }
+        };
+    }
+
+    /// AVX-512F: 16 lanes.
+    struct Avx512;
+
+    width!(
+        Avx512,
+        __m512,
+        16,
+        _mm512_setzero_ps,
+        _mm512_set1_ps,
+        _mm512_load_ps,
+        _mm512_store_ps,
+        _mm512_add_ps,
+        _mm512_fmadd_ps,
+        {
+            #[inline(always)]
+            unsafe fn fold8(x: __m512) -> __m256 {
+                let high = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x));
+                _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(high))
+            }
+            #[inline(always)]
+            unsafe fn sum(x: __m512) -> f32 {
+                _mm512_reduce_add_ps(x)
+            }
+        }
+    );
+
+    /// AVX2 with FMA: 8 lanes.
+    struct Avx2;
+
+    width!(
+        Avx2,
+        __m256,
+        8,
+        _mm256_setzero_ps,
+        _mm256_set1_ps,
+        _mm256_load_ps,
+        _mm256_store_ps,
+        _mm256_add_ps,
+        _mm256_fmadd_ps,
+        {
+            #[inline(always)]
+            unsafe fn fold8(x: __m256) -> __m256 {
+                x
+            }
+            #[inline(always)]
+            unsafe fn sum(x: __m256) -> f32 {
+                let half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps::<1>(x));
+                let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+                _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps::<1>(quarter, quarter)))
+            }
+        }
+    );
+
+    /// `Step::train` with AVX-512 for rows of `16·N` values.
     ///
     /// # Safety
     /// The CPU must support AVX-512F, AVX2 and FMA; both matrices must have a stride of
     /// `16·N`.
     #[target_feature(enable = "avx512f,avx2,fma")]
-    pub unsafe fn train<const N: usize>(
+    pub unsafe fn train_avx512<const N: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         outputs: &HogwildMatrix,
@@ -343,7 +520,36 @@ mod avx512 {
         sigmoid: &SigmoidTable,
         loss: &mut Loss,
     ) {
-        debug_assert!(inputs.stride() == 16 * N && outputs.stride() == 16 * N);
+        train::<Avx512, N>(step, inputs, outputs, window, sigmoid, loss)
+    }
+
+    /// `Step::train` with AVX2 for rows of `8·N` values.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; both matrices must have a stride of `8·N`.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn train_avx2<const N: usize>(
+        step: &Step,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        sigmoid: &SigmoidTable,
+        loss: &mut Loss,
+    ) {
+        train::<Avx2, N>(step, inputs, outputs, window, sigmoid, loss)
+    }
+
+    /// `Step::train` for rows of `N` registers of width `W`.
+    #[inline(always)]
+    unsafe fn train<W: Width, const N: usize>(
+        step: &Step,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        window: &Window,
+        sigmoid: &SigmoidTable,
+        loss: &mut Loss,
+    ) {
+        debug_assert!(inputs.stride() == W::WIDTH * N && outputs.stride() == W::WIDTH * N);
         let count = step.negatives + 1;
         for (group, contexts) in window.contexts.chunks(step.share).enumerate() {
             let first = group * step.share;
@@ -359,12 +565,12 @@ mod avx512 {
                 }
                 if distinct(&rows[..count], live) {
                     let targets = Targets { rows, count, live };
-                    group_pipelined::<N>(step, inputs, contexts, &targets, sigmoid, loss);
+                    group_pipelined::<W, N>(step, inputs, contexts, &targets, sigmoid, loss);
                     continue;
                 }
             }
             for r in first..first + contexts.len() {
-                context_pairwise::<N>(step, inputs, outputs, window, r, sigmoid, loss);
+                context_pairwise::<W, N>(step, inputs, outputs, window, r, sigmoid, loss);
             }
         }
     }
@@ -383,50 +589,49 @@ mod avx512 {
         (0..rows.len()).all(|j| !is_live(j) || (0..j).all(|i| !is_live(i) || rows[i] != rows[j]))
     }
 
-    /// The `N` vectors of a row.
+    /// The `N` registers of a row.
     #[inline(always)]
-    unsafe fn load<const N: usize>(row: *const f32) -> [__m512; N] {
-        let mut x = [_mm512_setzero_ps(); N];
+    unsafe fn load<W: Width, const N: usize>(row: *const f32) -> [W::V; N] {
+        let mut x = [W::zero(); N];
         for (i, x) in x.iter_mut().enumerate() {
-            *x = _mm512_load_ps(row.add(16 * i));
+            *x = W::load(row.add(W::WIDTH * i));
         }
         x
     }
 
-    /// u·row as a 16-lane vector of partial sums.
+    /// u·row as a register of partial sums.
     #[inline(always)]
-    unsafe fn partial_dot<const N: usize>(u: &[__m512; N], row: *const f32) -> __m512 {
+    unsafe fn partial_dot<W: Width, const N: usize>(u: &[W::V; N], row: *const f32) -> W::V {
         // Two accumulators halve the chain of dependent multiply-adds.
-        let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        let (mut even, mut odd) = (W::zero(), W::zero());
         for (i, u) in u.iter().enumerate() {
-            let v = _mm512_load_ps(row.add(16 * i));
+            let v = W::load(row.add(W::WIDTH * i));
             if i % 2 == 0 {
-                even = _mm512_fmadd_ps(*u, v, even);
+                even = W::fmadd(*u, v, even);
             } else {
-                odd = _mm512_fmadd_ps(*u, v, odd);
+                odd = W::fmadd(*u, v, odd);
             }
         }
-        _mm512_add_ps(even, odd)
+        W::add(even, odd)
     }
 
     /// Lane j: the sum of the lanes of `x[j]`, for the first `count` (others 0).
     #[inline(always)]
-    unsafe fn sum_each(x: &[__m512; LANES], count: usize) -> __m256 {
-        let half = |j: usize| {
+    unsafe fn sum_each<W: Width>(x: &[W::V; LANES], count: usize) -> __m256 {
+        let eight = |j: usize| {
             if j < count {
-                let high = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x[j]));
-                _mm256_add_ps(_mm512_castps512_ps256(x[j]), _mm256_castpd_ps(high))
+                W::fold8(x[j])
             } else {
                 _mm256_setzero_ps()
             }
         };
         let (ab, cd) = (
-            _mm256_hadd_ps(half(0), half(1)),
-            _mm256_hadd_ps(half(2), half(3)),
+            _mm256_hadd_ps(eight(0), eight(1)),
+            _mm256_hadd_ps(eight(2), eight(3)),
         );
         let (ef, gh) = (
-            _mm256_hadd_ps(half(4), half(5)),
-            _mm256_hadd_ps(half(6), half(7)),
+            _mm256_hadd_ps(eight(4), eight(5)),
+            _mm256_hadd_ps(eight(6), eight(7)),
         );
         // Each 128-bit half of abcd holds partial sums of x[0..4], of efgh of x[4..8].
         let (abcd, efgh) = (_mm256_hadd_ps(ab, cd), _mm256_hadd_ps(ef, gh));
@@ -438,18 +643,18 @@ mod avx512 {
 
     /// u·v_t for each target (lane t), and u·`previous` when given.
     #[inline(always)]
-    unsafe fn scores<const N: usize>(
-        u: &[__m512; N],
+    unsafe fn scores<W: Width, const N: usize>(
+        u: &[W::V; N],
         targets: &Targets,
         previous: Option<*const f32>,
     ) -> (__m256, f32) {
-        let mut sums = [_mm512_setzero_ps(); LANES];
+        let mut sums = [W::zero(); LANES];
         for (sum, &row) in sums.iter_mut().zip(&targets.rows[..targets.count]) {
-            *sum = partial_dot(u, row);
+            *sum = partial_dot::<W, N>(u, row);
         }
-        let scores = sum_each(&sums, targets.count);
+        let scores = sum_each::<W>(&sums, targets.count);
         let gram = match previous {
-            Some(row) => _mm512_reduce_add_ps(partial_dot(u, row)),
+            Some(row) => W::sum(partial_dot::<W, N>(u, row)),
             None => 0.0,
         };
         (scores, gram)
@@ -457,7 +662,7 @@ mod avx512 {
 
     /// The contexts of one group, pipelined as the module docs say.
     #[inline(always)]
-    unsafe fn group_pipelined<const N: usize>(
+    unsafe fn group_pipelined<W: Width, const N: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         contexts: &[u32],
@@ -476,8 +681,8 @@ mod avx512 {
         let lr = _mm256_set1_ps(step.lr);
         let shrink = _mm256_set1_ps(1.0 - step.lr * step.l2);
         let mut row = inputs.row_ptr(contexts[0]);
-        let mut u = load::<N>(row);
-        let mut s = scores(&u, targets, None).0;
+        let mut u = load::<W, N>(row);
+        let mut s = scores::<W, N>(&u, targets, None).0;
         for (r, &context) in contexts.iter().enumerate() {
             // g_t = η·(y_t − σ(s_t)), zero for the skipped targets.
             let g = _mm256_and_ps(
@@ -496,11 +701,11 @@ mod avx512 {
             // The next context's scores, against the rows before this update.
             let next = contexts.get(r + 1).filter(|&&c| c != context).map(|&c| {
                 let next_row = inputs.row_ptr(c);
-                let next_u = load::<N>(next_row);
-                let (a, h) = scores(&next_u, targets, Some(row));
+                let next_u = load::<W, N>(next_row);
+                let (a, h) = scores::<W, N>(&next_u, targets, Some(row));
                 (next_row, next_u, a, h)
             });
-            apply::<N>(step, row, &u, targets, g);
+            apply::<W, N>(step, row, &u, targets, g);
             match (next, contexts.get(r + 1)) {
                 (Some((next_row, next_u, a, h)), _) => {
                     s = _mm256_fmadd_ps(g, _mm256_set1_ps(h), _mm256_mul_ps(shrink, a));
@@ -508,8 +713,8 @@ mod avx512 {
                 }
                 (None, Some(&c)) => {
                     row = inputs.row_ptr(c);
-                    u = load::<N>(row);
-                    s = scores(&u, targets, None).0;
+                    u = load::<W, N>(row);
+                    s = scores::<W, N>(&u, targets, None).0;
                 }
                 (None, None) => {}
             }
@@ -519,76 +724,69 @@ mod avx512 {
     /// One context's update from its gradients g (lane t): v_t ← v_t + g_t·u (and the ℓ2
     /// step), e = Σ_t g_t·v_t, U[c] ← U[c] + e.
     #[inline(always)]
-    unsafe fn apply<const N: usize>(
+    unsafe fn apply<W: Width, const N: usize>(
         step: &Step,
         input_row: *mut f32,
-        u: &[__m512; N],
+        u: &[W::V; N],
         targets: &Targets,
         g: __m256,
     ) {
-        let decay = _mm512_set1_ps(-step.lr * step.l2);
+        let decay = W::splat(-step.lr * step.l2);
         let with_decay = step.l2 != 0.0;
         let mut gradients = [0f32; LANES];
         _mm256_storeu_ps(gradients.as_mut_ptr(), g);
-        let mut e = [_mm512_setzero_ps(); N];
+        let mut e = [W::zero(); N];
         for (j, &row) in targets.rows[..targets.count].iter().enumerate() {
             if targets.live & (1 << j) == 0 {
                 continue;
             }
-            update_target::<N>(
-                row,
-                _mm512_set1_ps(gradients[j]),
-                u,
-                &mut e,
-                decay,
-                with_decay,
-            );
+            update_target::<W, N>(row, W::splat(gradients[j]), u, &mut e, decay, with_decay);
         }
-        add_error::<N>(input_row, u, e, decay, with_decay);
+        add_error::<W, N>(input_row, u, e, decay, with_decay);
     }
 
     /// One pair's step on target row v_t with gradient g: e ← e + g·v_t, then
     /// v_t ← v_t + g·u (and the ℓ2 step −ηλ·v_t).
     #[inline(always)]
-    unsafe fn update_target<const N: usize>(
+    unsafe fn update_target<W: Width, const N: usize>(
         row: *mut f32,
-        g: __m512,
-        u: &[__m512; N],
-        e: &mut [__m512; N],
-        decay: __m512,
+        g: W::V,
+        u: &[W::V; N],
+        e: &mut [W::V; N],
+        decay: W::V,
         with_decay: bool,
     ) {
         for i in 0..N {
-            let mut v = _mm512_load_ps(row.add(16 * i));
-            e[i] = _mm512_fmadd_ps(g, v, e[i]);
+            let mut v = W::load(row.add(W::WIDTH * i));
+            e[i] = W::fmadd(g, v, e[i]);
             if with_decay {
-                v = _mm512_fmadd_ps(decay, v, v);
+                v = W::fmadd(decay, v, v);
             }
-            _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, u[i], v));
+            W::store(row.add(W::WIDTH * i), W::fmadd(g, u[i], v));
         }
     }
 
     /// U[c] ← U[c] + e (+ the ℓ2 step −ηλ·u).
     #[inline(always)]
-    unsafe fn add_error<const N: usize>(
+    unsafe fn add_error<W: Width, const N: usize>(
         input_row: *mut f32,
-        u: &[__m512; N],
-        mut e: [__m512; N],
-        decay: __m512,
+        u: &[W::V; N],
+        mut e: [W::V; N],
+        decay: W::V,
         with_decay: bool,
     ) {
         for i in 0..N {
             if with_decay {
-                e[i] = _mm512_fmadd_ps(decay, u[i], e[i]);
+                e[i] = W::fmadd(decay, u[i], e[i]);
             }
-            let cell = input_row.add(16 * i);
-            _mm512_store_ps(cell, _mm512_add_ps(_mm512_load_ps(cell), e[i]));
+            let cell = input_row.add(W::WIDTH * i);
+            W::store(cell, W::add(W::load(cell), e[i]));
         }
     }
 
     /// Context `r` of the window, pair by pair (its targets may repeat).
     #[inline(always)]
-    unsafe fn context_pairwise<const N: usize>(
+    unsafe fn context_pairwise<W: Width, const N: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         outputs: &HogwildMatrix,
@@ -597,112 +795,26 @@ mod avx512 {
         sigmoid: &SigmoidTable,
         loss: &mut Loss,
     ) {
-        let decay = _mm512_set1_ps(-step.lr * step.l2);
+        let decay = W::splat(-step.lr * step.l2);
         let with_decay = step.l2 != 0.0;
         let input_row = inputs.row_ptr(window.contexts[r]);
-        let u = load::<N>(input_row);
-        let mut e = [_mm512_setzero_ps(); N];
+        let u = load::<W, N>(input_row);
+        let mut e = [W::zero(); N];
         for (j, target) in targets(window, step, r).enumerate() {
             let label = j == 0;
             if !label && target == window.center {
                 continue;
             }
             let row = outputs.row_ptr(target);
-            let score = _mm512_reduce_add_ps(partial_dot(&u, row));
+            let score = W::sum(partial_dot::<W, N>(&u, row));
             let p = sigmoid.sigmoid(score);
             if step.with_loss {
                 loss.add(label, score, sigmoid);
             }
-            let g = _mm512_set1_ps(step.lr * (f32::from(u8::from(label)) - p));
-            update_target::<N>(row, g, &u, &mut e, decay, with_decay);
+            let g = W::splat(step.lr * (f32::from(u8::from(label)) - p));
+            update_target::<W, N>(row, g, &u, &mut e, decay, with_decay);
         }
-        add_error::<N>(input_row, &u, e, decay, with_decay);
-    }
-}
-
-/// The AVX2 path for rows up to 128 values: u and e in `N` 8-lane values each, one fused
-/// pass over v_t per pair after its dot product. Sixteen registers hold only part of them
-/// (dim 100 needs 14 each), so the compiler keeps the rest in L1; what this path saves over
-/// the generic one is the row copy, the calls, a second pass over v_t and the scalar tails.
-/// Measured in the kernels bench (window of 10 contexts, K 5, dim 100, this machine):
-/// 28.2 → 34.0 M pairs/s; AVX-512, with everything in registers, 124.
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use super::{targets, Loss, Step, Window};
-    use crate::hogwild::HogwildMatrix;
-    use crate::kernels::SigmoidTable;
-    use std::arch::x86_64::*;
-
-    /// Σ of the 8 lanes.
-    #[inline(always)]
-    unsafe fn sum_lanes(x: __m256) -> f32 {
-        let half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps::<1>(x));
-        let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-        _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps::<1>(quarter, quarter)))
-    }
-
-    /// `Step::train` for rows of `8·N` values.
-    ///
-    /// # Safety
-    /// The CPU must support AVX2 and FMA; both matrices must have a stride of `8·N`.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn train<const N: usize>(
-        step: &Step,
-        inputs: &HogwildMatrix,
-        outputs: &HogwildMatrix,
-        window: &Window,
-        sigmoid: &SigmoidTable,
-        loss: &mut Loss,
-    ) {
-        debug_assert!(inputs.stride() == 8 * N && outputs.stride() == 8 * N);
-        let lr = step.lr;
-        let decay = _mm256_set1_ps(-step.lr * step.l2);
-        let with_decay = step.l2 != 0.0;
-        for (r, &context) in window.contexts.iter().enumerate() {
-            let input_row = inputs.row_ptr(context);
-            let mut u = [_mm256_setzero_ps(); N];
-            for (i, u) in u.iter_mut().enumerate() {
-                *u = _mm256_load_ps(input_row.add(8 * i));
-            }
-            let mut e = [_mm256_setzero_ps(); N];
-            for (j, target) in targets(window, step, r).enumerate() {
-                let label = j == 0;
-                if !label && target == window.center {
-                    continue;
-                }
-                let row = outputs.row_ptr(target);
-                // Four accumulators: the FMA latency is four cycles.
-                let mut sums = [_mm256_setzero_ps(); 4];
-                for i in 0..N {
-                    sums[i % 4] =
-                        _mm256_fmadd_ps(u[i], _mm256_load_ps(row.add(8 * i)), sums[i % 4]);
-                }
-                let score = sum_lanes(_mm256_add_ps(
-                    _mm256_add_ps(sums[0], sums[1]),
-                    _mm256_add_ps(sums[2], sums[3]),
-                ));
-                let p = sigmoid.sigmoid(score);
-                if step.with_loss {
-                    loss.add(label, score, sigmoid);
-                }
-                let g = _mm256_set1_ps(lr * (f32::from(u8::from(label)) - p));
-                for i in 0..N {
-                    let mut v = _mm256_load_ps(row.add(8 * i));
-                    e[i] = _mm256_fmadd_ps(g, v, e[i]);
-                    if with_decay {
-                        v = _mm256_fmadd_ps(decay, v, v);
-                    }
-                    _mm256_store_ps(row.add(8 * i), _mm256_fmadd_ps(g, u[i], v));
-                }
-            }
-            for i in 0..N {
-                if with_decay {
-                    e[i] = _mm256_fmadd_ps(decay, u[i], e[i]);
-                }
-                let cell = input_row.add(8 * i);
-                _mm256_store_ps(cell, _mm256_add_ps(_mm256_load_ps(cell), e[i]));
-            }
-        }
+        add_error::<W, N>(input_row, &u, e, decay, with_decay);
     }
 }
 
