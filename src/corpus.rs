@@ -67,7 +67,6 @@ impl Corpus {
             packer: Packer::new(BufWriter::with_capacity(1 << 20, &file)),
             counter: KmerCounter::new(&index),
             batch: Batch::default(),
-            bases: 0,
             runs: Vec::new(),
             stats: ReadStats::default(),
         };
@@ -160,8 +159,6 @@ struct Builder<W: Write> {
     counter: KmerCounter,
     /// Records read and not yet packed and counted.
     batch: Batch,
-    /// A/C/G/T bases so far, batched or packed.
-    bases: u64,
     runs: Vec<Run>,
     stats: ReadStats,
 }
@@ -193,13 +190,14 @@ impl<W: Write + Send> Builder<W> {
             self.stats.bases += bases as u64;
             let mut acgt = 0;
             for run in &self.batch.runs[first_run..] {
+                // Runs are packed one after another: this one starts where the last ended.
+                let start = self.runs.last().map_or(0, |last| last.start + last.len);
                 self.runs.push(Run {
-                    start: self.bases,
+                    start,
                     len: run.len() as u64,
                     record,
                     record_pos: (run.start - record_start) as u64,
                 });
-                self.bases += run.len() as u64;
                 acgt += run.len();
                 longest_run = longest_run.max(run.len());
             }
