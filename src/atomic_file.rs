@@ -1,5 +1,8 @@
 //! Outputs appear whole or not at all: written to a temporary file beside the target and
 //! renamed over it when complete. A failed or interrupted run leaves no partial file.
+//! An output that is not a file (`/dev/null`, a FIFO, `/dev/stdout`) is written in place:
+//! renaming a file over it would replace the device itself (as root, `/dev/null` becomes a
+//! regular file that every later reader of `/dev/null` reads).
 
 use crate::error::{Error, Result};
 use std::io::{BufWriter, Write};
@@ -46,9 +49,19 @@ fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     })
 }
 
+/// Whether `path` exists and is neither a regular file nor a directory: a device, a FIFO,
+/// a socket (after symbolic links).
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Checks, before any long work, that `path` can be written: its directory exists and
-/// accepts a new file, and it is not a directory itself.
+/// accepts a new file, and it is not a directory itself. A device or FIFO is taken as it
+/// is (opening a FIFO would wait for its reader).
 pub fn check_writable(path: &Path) -> Result<()> {
+    if is_special(path) {
+        return Ok(());
+    }
     temporary_beside(path).map(drop)
 }
 
@@ -57,6 +70,15 @@ pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<&std::fs::File>) -> Result<()>,
 ) -> Result<()> {
+    if is_special(path) {
+        let device = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, &device);
+        write(&mut out)?;
+        return out.flush().map_err(|e| Error::io(path, e));
+    }
     let temp = temporary_beside(path)?;
     {
         let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
@@ -90,6 +112,25 @@ mod tests {
         })
         .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole");
+    }
+
+    /// `-o /dev/null` writes into the device; renaming a file over it would replace it.
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        if !std::fs::metadata(null).is_ok_and(|m| m.file_type().is_char_device()) {
+            return;
+        }
+        check_writable(null).unwrap();
+        write_atomically(null, |out| {
+            out.write_all(b"gone").map_err(|e| Error::io(null, e))
+        })
+        .unwrap();
+        let after = std::fs::metadata(null).unwrap();
+        assert!(after.file_type().is_char_device(), "/dev/null replaced");
+        assert_eq!(after.len(), 0);
     }
 
     #[test]
