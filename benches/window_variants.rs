@@ -23,7 +23,15 @@
 //!   written once;
 //! - `pipelined` (exact): context r + 1's dot products against the rows before context r's
 //!   update, s_{r+1,t} = u_{r+1}·v_t + g_{r,t}·(u_{r+1}·u_r), computed while context r is
-//!   still being applied: what `sgns::vector` with AVX-512 does now.
+//!   still being applied: what `sgns::vector` with AVX-512 does now;
+//! - `two-ahead` (exact): the same two contexts ahead, s_{r+2,t} = u_{r+2}·v_t +
+//!   g_{r,t}·(u_{r+2}·u_r) + g_{r+1,t}·(u_{r+2}·u_{r+1}), so that no score waits for the
+//!   stores of the context just before it (measured slower, 64 against 80 M pairs/s: the
+//!   wait for those stores is not what limits the step).
+//!
+//! `ROWS=512 cargo bench --bench window_variants` trains a vocabulary whose rows fit in
+//! L2 (4,096 rows of U and V take 3.7 MB): it measured no faster either, so the step is not
+//! waiting on memory.
 //!
 //! Exact variants take `reference` for windows whose contexts or targets repeat a row.
 
@@ -386,6 +394,62 @@ mod variants {
         }
     }
 
+    /// `two-ahead`: live targets distinct, contexts distinct.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn two_ahead(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let m = contexts.len();
+        let row = |r: usize| u.add(contexts[r] as usize * S);
+        // u·v_t in lanes 0..6, u·`extra[i]` in lane 6 + i.
+        let scores = |u: &[__m512; N], extra: [Option<*const f32>; 2]| -> [f32; 8] {
+            let mut sums = [_mm512_setzero_ps(); 8];
+            for j in 0..TARGETS {
+                sums[j] = partial_dot(u, targets.rows[j]);
+            }
+            for (i, row) in extra.into_iter().enumerate() {
+                if let Some(row) = row {
+                    sums[TARGETS + i] = partial_dot(u, row);
+                }
+            }
+            std::mem::transmute(sum_each(&sums, 8))
+        };
+        let mut ur = load(row(0));
+        let mut s = _mm256_loadu_ps(scores(&ur, [None, None]).as_ptr());
+        // s_{r+1} less its last term g_r·h_{r+1,r}, and h_{r+1,r}.
+        let (mut partial, mut h) = (_mm256_setzero_ps(), 0.0);
+        if m > 1 {
+            let x = scores(&load(row(1)), [Some(row(0)), None]);
+            (partial, h) = (_mm256_loadu_ps(x.as_ptr()), x[TARGETS]);
+        }
+        for r in 0..m {
+            let g = targets.gradients(s, table, lr);
+            // Context r + 2 against the rows before this update, with u_{r+2}·u_r and
+            // u_{r+2}·u_{r+1}.
+            let ahead =
+                (r + 2 < m).then(|| scores(&load(row(r + 2)), [Some(row(r)), Some(row(r + 1))]));
+            add(row(r), &targets.apply(&ur, g));
+            if r + 1 < m {
+                s = _mm256_fmadd_ps(g, _mm256_set1_ps(h), partial);
+                ur = load(row(r + 1));
+                if let Some(x) = ahead {
+                    let a = _mm256_loadu_ps(x.as_ptr());
+                    (partial, h) = (
+                        _mm256_fmadd_ps(g, _mm256_set1_ps(x[TARGETS]), a),
+                        x[TARGETS + 1],
+                    );
+                }
+            }
+        }
+    }
+
     /// A way to train one window.
     #[derive(Clone, Copy, PartialEq)]
     pub enum Variant {
@@ -397,10 +461,11 @@ mod variants {
         BatchedContext,
         GramWindow,
         Pipelined,
+        TwoAhead,
     }
 
     impl Variant {
-        pub const ALL: [Variant; 8] = [
+        pub const ALL: [Variant; 9] = [
             Variant::Reference,
             Variant::NoVStore,
             Variant::ConstantG,
@@ -409,6 +474,7 @@ mod variants {
             Variant::BatchedContext,
             Variant::GramWindow,
             Variant::Pipelined,
+            Variant::TwoAhead,
         ];
 
         pub fn name(self) -> &'static str {
@@ -421,6 +487,7 @@ mod variants {
                 Variant::BatchedContext => "batched-context (exact)",
                 Variant::GramWindow => "gram-window (exact)",
                 Variant::Pipelined => "pipelined (exact)",
+                Variant::TwoAhead => "two-ahead (exact)",
             }
         }
 
@@ -431,6 +498,7 @@ mod variants {
                     | Variant::BatchedContext
                     | Variant::GramWindow
                     | Variant::Pipelined
+                    | Variant::TwoAhead
             )
         }
     }
@@ -497,6 +565,9 @@ mod variants {
             Variant::Pipelined if exact_batch() => {
                 pipelined(up, vp, center, contexts, noise, table, lr)
             }
+            Variant::TwoAhead if exact_batch() => {
+                two_ahead(up, vp, center, contexts, noise, table, lr)
+            }
             _ => pairwise::<0>(up, vp, center, contexts, noise, table, lr),
         }
     }
@@ -524,7 +595,11 @@ fn main() {
     let table: Vec<f32> = (0..4097)
         .map(|i| 1.0 / (1.0 + (-(i as f32 / 256.0 - 8.0)).exp()))
         .collect();
-    let (rows, windows) = (4096u64, 2_000_000usize);
+    let rows: u64 = std::env::var("ROWS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(4096);
+    let windows = 2_000_000usize;
     let tokens: Vec<u32> = (0..windows).map(|_| (next() % rows) as u32).collect();
     let noise: Vec<u32> = (0..windows * 5).map(|_| (next() % rows) as u32).collect();
     let reach: Vec<usize> = (0..windows).map(|_| 1 + (next() % 5) as usize).collect();

@@ -175,10 +175,15 @@ mod avx2 {
     }
 }
 
-/// Beyond ±`SIGMOID_BOUND`, σ is taken as 0 or 1 (σ(8) = 0.99966), as word2vec does at 6.
+/// The table covers [−`SIGMOID_BOUND`, `SIGMOID_BOUND`]; its end entries are 0 and 1, so σ
+/// is taken as 0 or 1 from within half a step of the bounds on (σ(8) = 0.99966), as
+/// word2vec does at 6.
 pub const SIGMOID_BOUND: f32 = 8.0;
-/// Table entries per unit of x.
+/// Table entries per unit of x: a power of two, so that x·R is exact and the scalar
+/// x·R + c rounds as the vector path's fused multiply-add does.
 const SIGMOID_RESOLUTION: f32 = 256.0;
+/// x·R + `SIGMOID_OFFSET` has the nearest entry's index as its integer part.
+const SIGMOID_OFFSET: f32 = SIGMOID_BOUND * SIGMOID_RESOLUTION + 0.5;
 
 /// σ(x) = 1 / (1 + e^(−x)) by table lookup: 4,097 entries over [−8, 8], at most 0.001 off;
 /// and the loss −ln σ(x) the same way (a logarithm per pair would cost 5 % of training).
@@ -192,9 +197,11 @@ impl Default for SigmoidTable {
     fn default() -> Self {
         let n = (2.0 * SIGMOID_BOUND * SIGMOID_RESOLUTION) as usize + 1;
         let grid = |i: usize| i as f64 / SIGMOID_RESOLUTION as f64 - SIGMOID_BOUND as f64;
-        let values = (0..n)
+        let mut values: Vec<f32> = (0..n)
             .map(|i| (1.0 / (1.0 + (-grid(i)).exp())) as f32)
             .collect();
+        // The ends saturate, so that every x beyond them reads 0 or 1 from the table.
+        (values[0], values[n - 1]) = (0.0, 1.0);
         // −ln σ(x) = ln(1 + e^(−x)).
         let neg_ln = (0..n).map(|i| (-grid(i)).exp().ln_1p() as f32).collect();
         SigmoidTable { values, neg_ln }
@@ -202,53 +209,56 @@ impl Default for SigmoidTable {
 }
 
 impl SigmoidTable {
-    /// The table index nearest to x, for |x| < bound.
+    /// The table index nearest to x, clamped to the table: the last entry for x above it
+    /// and for NaN (`f32::min` drops a NaN, as `minps` does), the first below it.
     #[inline(always)]
     fn index(&self, x: f32) -> usize {
-        // 0 ≤ i ≤ 2·bound·resolution for |x| < bound; `min` keeps it so for any input.
-        let i = ((x + SIGMOID_BOUND) * SIGMOID_RESOLUTION + 0.5) as i32 as usize;
-        i.min(self.values.len() - 1)
+        let last = (self.values.len() - 1) as f32;
+        let position = (x * SIGMOID_RESOLUTION + SIGMOID_OFFSET).min(last);
+        (position as i32).max(0) as usize
     }
 
-    /// σ(x), nearest table entry; 0 or 1 outside the table.
+    /// σ(x), nearest table entry (0 or 1 beyond the table).
     #[inline(always)]
     pub fn sigmoid(&self, x: f32) -> f32 {
-        if x >= SIGMOID_BOUND {
-            1.0
-        } else if x <= -SIGMOID_BOUND {
-            0.0
-        } else {
-            self.values[self.index(x)]
+        self.values[self.index(x)]
+    }
+
+    /// An SGNS gradient g = η·(y − σ(x)) of a pair of score x and label y: η·σ(−x) for a
+    /// positive (1 − σ(x) = σ(−x)), −η·σ(x) for a negative, as the vector path computes it
+    /// (`sigmoid8` of x with the positive's sign flipped, times ±η).
+    #[inline(always)]
+    pub fn gradient(&self, label: bool, x: f32, lr: f32) -> f32 {
+        match label {
+            true => lr * self.sigmoid(-x),
+            false => -lr * self.sigmoid(x),
         }
     }
 
-    /// σ of eight values at once, exactly as `sigmoid` reads the table: one gather.
+    /// σ of eight values at once, exactly as `sigmoid` reads the table: one gather. Its
+    /// latency is on the SGNS step's critical path (score → σ → gradient → next score), so
+    /// it is four dependent instructions before the gather: a fused multiply-add for the
+    /// position, one clamp in floats and one in integers around the conversion.
     ///
     /// # Safety
-    /// The CPU must support AVX2.
+    /// The CPU must support AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     #[inline]
     pub unsafe fn sigmoid8(&self, x: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
         use std::arch::x86_64::*;
-        let bound = _mm256_set1_ps(SIGMOID_BOUND);
-        let position = _mm256_add_ps(
-            _mm256_mul_ps(_mm256_add_ps(x, bound), _mm256_set1_ps(SIGMOID_RESOLUTION)),
-            _mm256_set1_ps(0.5),
+        let last = (self.values.len() - 1) as f32;
+        let position = _mm256_min_ps(
+            _mm256_fmadd_ps(
+                x,
+                _mm256_set1_ps(SIGMOID_RESOLUTION),
+                _mm256_set1_ps(SIGMOID_OFFSET),
+            ),
+            _mm256_set1_ps(last),
         );
-        // Clamped as `index` clamps (a NaN converts to i32::MIN, then 0, as `as` gives 0).
-        let index = _mm256_min_epi32(
-            _mm256_max_epi32(_mm256_cvttps_epi32(position), _mm256_setzero_si256()),
-            _mm256_set1_epi32(self.values.len() as i32 - 1),
-        );
-        let p = _mm256_i32gather_ps::<4>(self.values.as_ptr(), index);
-        let p = _mm256_blendv_ps(
-            p,
-            _mm256_set1_ps(1.0),
-            _mm256_cmp_ps::<_CMP_GE_OQ>(x, bound),
-        );
-        let below = _mm256_cmp_ps::<_CMP_LE_OQ>(x, _mm256_sub_ps(_mm256_setzero_ps(), bound));
-        _mm256_blendv_ps(p, _mm256_setzero_ps(), below)
+        // Below the table (and −∞) converts to a negative number or i32::MIN: entry 0.
+        let index = _mm256_max_epi32(_mm256_cvttps_epi32(position), _mm256_setzero_si256());
+        _mm256_i32gather_ps::<4>(self.values.as_ptr(), index)
     }
 
     /// −ln σ(x), nearest table entry; outside the table its asymptotes, 0 and −x.
@@ -309,8 +319,17 @@ mod tests {
             assert!((table.sigmoid(x) - exact).abs() < 1e-3, "x = {x}");
         }
         assert_eq!(table.sigmoid(100.0), 1.0);
+        assert_eq!(table.sigmoid(7.999), 1.0);
+        assert_eq!(table.sigmoid(f32::INFINITY), 1.0);
+        assert_eq!(table.sigmoid(f32::NEG_INFINITY), 0.0);
+        for x in [-3.0, 0.01, 2.5] {
+            assert_eq!(table.gradient(true, x, 0.5), 0.5 * table.sigmoid(-x));
+            assert!((table.gradient(false, x, 0.5) + 0.5 * table.sigmoid(x)).abs() < 1e-9);
+            assert!((table.gradient(true, x, 0.5) - 0.5 * (1.0 - table.sigmoid(x))).abs() < 1e-3);
+        }
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
             let mut inputs: Vec<f32> = (-1100..=1100).map(|i| i as f32 / 128.0).collect();
             inputs.extend([
                 f32::NAN,
@@ -324,7 +343,7 @@ mod tests {
                 let mut x = [0f32; 8];
                 x[..chunk.len()].copy_from_slice(chunk);
                 let mut got = [0f32; 8];
-                // SAFETY: AVX2 is detected; the arrays hold eight values.
+                // SAFETY: AVX2 and FMA are detected; the arrays hold eight values.
                 unsafe {
                     use std::arch::x86_64::*;
                     let p = table.sigmoid8(_mm256_loadu_ps(x.as_ptr()));

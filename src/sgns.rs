@@ -348,11 +348,10 @@ impl Step {
                     continue;
                 }
                 let score = outputs.dot_row::<AVX2>(target, input);
-                let p = sigmoid.sigmoid(score);
                 if self.with_loss {
                     loss.add(label, score, sigmoid);
                 }
-                let g = self.lr * (f32::from(u8::from(label)) - p);
+                let g = sigmoid.gradient(label, score, self.lr);
                 outputs.axpy_from_row::<AVX2>(target, g, error);
                 if decay != 0.0 {
                     outputs.read_row(target, decayed);
@@ -677,18 +676,29 @@ mod vector {
             ),
             _mm256_setzero_si256(),
         ));
-        let labels = _mm256_castps128_ps256(_mm_set_ss(1.0));
-        let lr = _mm256_set1_ps(step.lr);
+        // g_t = η·σ(−s_t) for the center, −η·σ(s_t) for a negative, 0 for a skipped one
+        // (`SigmoidTable::gradient`): a sign flip, the table and one product.
+        let flip = _mm256_castsi256_ps(_mm256_setr_epi32(i32::MIN, 0, 0, 0, 0, 0, 0, 0));
+        let (lr, negative_lr) = (step.lr, -step.lr);
+        let scale = _mm256_and_ps(
+            _mm256_setr_ps(
+                lr,
+                negative_lr,
+                negative_lr,
+                negative_lr,
+                negative_lr,
+                negative_lr,
+                negative_lr,
+                negative_lr,
+            ),
+            live_lanes,
+        );
         let shrink = _mm256_set1_ps(1.0 - step.lr * step.l2);
         let mut row = inputs.row_ptr(contexts[0]);
         let mut u = load::<W, N>(row);
         let mut s = scores::<W, N>(&u, targets, None).0;
         for (r, &context) in contexts.iter().enumerate() {
-            // g_t = η·(y_t − σ(s_t)), zero for the skipped targets.
-            let g = _mm256_and_ps(
-                _mm256_mul_ps(lr, _mm256_sub_ps(labels, sigmoid.sigmoid8(s))),
-                live_lanes,
-            );
+            let g = _mm256_mul_ps(sigmoid.sigmoid8(_mm256_xor_ps(s, flip)), scale);
             if step.with_loss {
                 let mut lanes = [0f32; LANES];
                 _mm256_storeu_ps(lanes.as_mut_ptr(), s);
@@ -807,11 +817,10 @@ mod vector {
             }
             let row = outputs.row_ptr(target);
             let score = W::sum(partial_dot::<W, N>(&u, row));
-            let p = sigmoid.sigmoid(score);
             if step.with_loss {
                 loss.add(label, score, sigmoid);
             }
-            let g = W::splat(step.lr * (f32::from(u8::from(label)) - p));
+            let g = W::splat(sigmoid.gradient(label, score, step.lr));
             update_target::<W, N>(row, g, &u, &mut e, decay, with_decay);
         }
         add_error::<W, N>(input_row, &u, e, decay, with_decay);
