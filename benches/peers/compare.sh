@@ -16,6 +16,10 @@
 #   KMER2VEC    use this kmer2vec binary instead of building one
 #   MIN_PAIR_COUNT  pmi_check.py --min-pair-count   (default: 100)
 #   PYTHON      interpreter used to create the venv (default: python3)
+#   WORD2VEC_C  1: also time word2vec C (Mikolov's word2vec.c, built by PyPI's
+#               `word2vec` package into the venv; needs a C compiler) on the same
+#               token file, speed only: it saves no context vectors for the PMI
+#               check. About 37 s a 1-thread run here, so off by default.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -80,6 +84,13 @@ if ! "$VPY" -c 'import gensim, numpy, scipy, pyarrow; assert gensim.__version__.
 fi
 
 # ---------------------------------------------------------------- corpus
+WORD2VEC_C=${WORD2VEC_C:-0}
+W2V_C=$BENCH_VENV/bin/word2vec
+if [[ "$WORD2VEC_C" == 1 && ! -x "$W2V_C" ]]; then
+    log "installing PyPI word2vec (builds word2vec C) into $BENCH_VENV"
+    "$VPY" -m pip install -q "word2vec==0.11.*" || die "could not build word2vec C (need a C compiler?)"
+fi
+
 OUT_DIR=${OUT_DIR:-$(mktemp -d -t kmer2vec-peers.XXXXXX)}
 mkdir -p "$OUT_DIR"
 TOKENS=$OUT_DIR/tokens.txt
@@ -129,6 +140,16 @@ for ((round = 1; round <= ROUNDS; round++)); do
             --min-count $MIN_COUNT --epochs $EPOCHS --seed $SEED)
         printf 'gensim\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
         log "round $round threads $T gensim:   ${res% *} s"
+
+        if [[ "$WORD2VEC_C" == 1 ]]; then
+            # -sample, -min-count and -alpha as above; skip-gram, negative sampling only.
+            res=$(timed "$OUT_DIR/w2vc_t${T}.log" "$W2V_C" -train "$TOKENS" \
+                -output "$OUT_DIR/w2vc_t${T}.bin" -binary 1 -cbow 0 -hs 0 -size $DIM \
+                -window $WINDOW -negative $NEG -sample $SAMPLE -min-count $MIN_COUNT \
+                -iter $EPOCHS -alpha 0.025 -threads "$T" -debug 0)
+            printf 'word2vec-c\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
+            log "round $round threads $T word2vec C: ${res% *} s"
+        fi
     done
 done
 
@@ -176,6 +197,18 @@ for t in threads:
     k, g = tok_s["kmer2vec", t], tok_s["gensim", t]
     print(f"{t:>7}  {k:>14,.0f}  {g:>12,.0f}  {k / g:>6.2f}"
           f"  {rss_mb['kmer2vec', t]:>15.1f}  {rss_mb['gensim', t]:>13.1f}")
+w2v_c = {}
+if any(r["tool"] == "word2vec-c" for r in rows):
+    print()
+    print(f"{'threads':>7}  {'word2vec C tok/s':>16}  {'kmer2vec/it':>11}  {'gensim/it':>9}"
+          f"  {'word2vec C RSS MB':>17}")
+    for t in threads:
+        w = n_tokens / median("word2vec-c", t, "wall_s")
+        w_rss = max(float(r["rss_kb"]) for r in rows
+                    if r["tool"] == "word2vec-c" and int(r["threads"]) == t) / 1024
+        w2v_c[t] = (w, w_rss)
+        print(f"{t:>7}  {w:>16,.0f}  {tok_s['kmer2vec', t] / w:>11.2f}"
+              f"  {tok_s['gensim', t] / w:>9.2f}  {w_rss:>17.1f}")
 t0 = threads[0]
 def round_ratios(tool, t):
     """Per round, the t0-thread time over the t-thread time: runs minutes apart drift less."""
@@ -191,12 +224,17 @@ for t in threads[1:]:
           f"(median of per-round ratios: kmer2vec "
           f"{statistics.median(round_ratios('kmer2vec', t)):.2f}x, gensim "
           f"{statistics.median(round_ratios('gensim', t)):.2f}x)")
+    if w2v_c:
+        print(f"scaling {t}t/{t0}t: word2vec C {w2v_c[t][0] / w2v_c[t0][0]:.2f}x")
 print()
 
 for t in threads:
     k, g = tok_s["kmer2vec", t], tok_s["gensim", t]
     print(f"RESULT threads={t} kmer2vec_tok_s={k:.0f} gensim_tok_s={g:.0f} ratio={k / g:.3f} "
           f"kmer2vec_rss_mb={rss_mb['kmer2vec', t]:.1f} gensim_rss_mb={rss_mb['gensim', t]:.1f}")
+for t, (w, w_rss) in w2v_c.items():
+    print(f"RESULT word2vec_c threads={t} tok_s={w:.0f} "
+          f"kmer2vec_over_it={tok_s['kmer2vec', t] / w:.3f} rss_mb={w_rss:.1f}")
 for t in threads[1:]:
     print(f"RESULT scaling kmer2vec_{t}t_over_{t0}t={tok_s['kmer2vec', t] / tok_s['kmer2vec', t0]:.3f} "
           f"gensim_{t}t_over_{t0}t={tok_s['gensim', t] / tok_s['gensim', t0]:.3f}")
