@@ -27,7 +27,14 @@
 //! - `two-ahead` (exact): the same two contexts ahead, s_{r+2,t} = u_{r+2}·v_t +
 //!   g_{r,t}·(u_{r+2}·u_r) + g_{r+1,t}·(u_{r+2}·u_{r+1}), so that no score waits for the
 //!   stores of the context just before it (measured slower, 64 against 80 M pairs/s: the
-//!   wait for those stores is not what limits the step).
+//!   wait for those stores is not what limits the step);
+//! - `gram-blocked` (exact): `gram-window` shaped for the registers, one instance per number
+//!   of contexts: the scores context by context, then 16 columns at a time every target
+//!   and context row's chunk loaded once, all e_r and final v_t computed from them and each
+//!   chunk stored once, 2(K + 1 + m)·N stores a window against (K + 2)·m·N. Measured
+//!   slower, 65 against 80 M pairs/s: a window's σ chain (each context's gradients wait for
+//!   the one before) then runs with nothing beside it, and the next window's scores wait
+//!   for this window's rows.
 //!
 //! `ROWS=512 cargo bench --bench window_variants` trains a vocabulary whose rows fit in
 //! L2 (4,096 rows of U and V take 3.7 MB): it measured no faster either, so the step is not
@@ -361,6 +368,118 @@ mod variants {
         }
     }
 
+    /// `gram-blocked`: `gram-window` with each phase shaped for the registers. The scores
+    /// come context by context (u_r held, its K + 1 target and r Gram dot products reduced
+    /// together); then, 16 columns at a time, the chunks of all target and context rows are
+    /// loaded once, every e_r and every final v_t computed from them, and each row's
+    /// chunk stored once: 2(K + 1 + m)·N stores a window instead of (K + 2)·m·N.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn gram_blocked(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        lr: f32,
+    ) {
+        // Loops over the contexts unroll, and their rows stay in registers, only for a
+        // number of contexts known at compile time.
+        match contexts.len() {
+            1 => gram_blocked_m::<1>(u, v, center, contexts, noise, table, lr),
+            2 => gram_blocked_m::<2>(u, v, center, contexts, noise, table, lr),
+            3 => gram_blocked_m::<3>(u, v, center, contexts, noise, table, lr),
+            4 => gram_blocked_m::<4>(u, v, center, contexts, noise, table, lr),
+            5 => gram_blocked_m::<5>(u, v, center, contexts, noise, table, lr),
+            6 => gram_blocked_m::<6>(u, v, center, contexts, noise, table, lr),
+            7 => gram_blocked_m::<7>(u, v, center, contexts, noise, table, lr),
+            8 => gram_blocked_m::<8>(u, v, center, contexts, noise, table, lr),
+            9 => gram_blocked_m::<9>(u, v, center, contexts, noise, table, lr),
+            _ => gram_blocked_m::<10>(u, v, center, contexts, noise, table, lr),
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn gram_blocked_m<const MOST: usize>(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        table: &[f32],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let m = MOST;
+        debug_assert_eq!(contexts.len(), MOST);
+        let mut inputs = [std::ptr::null_mut::<f32>(); MOST];
+        for (input, &c) in inputs.iter_mut().zip(contexts) {
+            *input = u.add(c as usize * S);
+        }
+        // g_r (lane t) and the Gram rows h_{r,q} = u_r·u_q, q < r.
+        let mut g = [_mm256_setzero_ps(); MOST];
+        for r in 0..m {
+            let ur = load(inputs[r]);
+            let mut sums = [_mm512_setzero_ps(); 8];
+            for (q, sum) in sums.iter_mut().enumerate().take(r.min(8)) {
+                *sum = partial_dot(&ur, inputs[q]);
+            }
+            let h: [f32; 8] = std::mem::transmute(sum_each(&sums, r.min(8)));
+            let mut s = targets.scores(&ur, None);
+            for q in 0..r {
+                let hq = if q < 8 {
+                    h[q]
+                } else {
+                    _mm512_reduce_add_ps(partial_dot(&ur, inputs[q]))
+                };
+                s = _mm256_fmadd_ps(_mm256_set1_ps(hq), g[q], s);
+            }
+            g[r] = targets.gradients(s, table, lr);
+        }
+        // c_{r,q} = g_r·g_q: e_r = Σ_t g_{r,t}·v_t + Σ_{q<r} c_{r,q}·u_q, from the starting rows.
+        let mut c = [[0f32; MOST]; MOST];
+        for r in 1..m {
+            for q in 0..r {
+                let p: [f32; 8] = std::mem::transmute(_mm256_mul_ps(g[r], g[q]));
+                c[r][q] = p.iter().sum();
+            }
+        }
+        let mut gs = [[0f32; 8]; MOST];
+        for (x, g) in gs.iter_mut().zip(&g) {
+            _mm256_storeu_ps(x.as_mut_ptr(), *g);
+        }
+        for i in 0..N {
+            let mut vt = [_mm512_setzero_ps(); TARGETS];
+            for (t, x) in vt.iter_mut().enumerate() {
+                *x = _mm512_load_ps(targets.rows[t].add(16 * i));
+            }
+            let mut ur = [_mm512_setzero_ps(); MOST];
+            for (r, x) in ur.iter_mut().enumerate().take(m) {
+                *x = _mm512_load_ps(inputs[r].add(16 * i));
+            }
+            for r in 0..m {
+                let mut e = _mm512_setzero_ps();
+                for t in 0..TARGETS {
+                    e = _mm512_fmadd_ps(_mm512_set1_ps(gs[r][t]), vt[t], e);
+                }
+                for q in 0..r {
+                    e = _mm512_fmadd_ps(_mm512_set1_ps(c[r][q]), ur[q], e);
+                }
+                _mm512_store_ps(inputs[r].add(16 * i), _mm512_add_ps(ur[r], e));
+            }
+            for t in 0..TARGETS {
+                if !targets.is_live(t) {
+                    continue;
+                }
+                let mut x = vt[t];
+                for r in 0..m {
+                    x = _mm512_fmadd_ps(_mm512_set1_ps(gs[r][t]), ur[r], x);
+                }
+                _mm512_store_ps(targets.rows[t].add(16 * i), x);
+            }
+        }
+    }
+
     /// `pipelined`: live targets distinct, no context equal to the one before it.
     #[target_feature(enable = "avx512f,avx2,fma")]
     unsafe fn pipelined(
@@ -462,10 +581,11 @@ mod variants {
         GramWindow,
         Pipelined,
         TwoAhead,
+        GramBlocked,
     }
 
     impl Variant {
-        pub const ALL: [Variant; 9] = [
+        pub const ALL: [Variant; 10] = [
             Variant::Reference,
             Variant::NoVStore,
             Variant::ConstantG,
@@ -475,6 +595,7 @@ mod variants {
             Variant::GramWindow,
             Variant::Pipelined,
             Variant::TwoAhead,
+            Variant::GramBlocked,
         ];
 
         pub fn name(self) -> &'static str {
@@ -488,6 +609,7 @@ mod variants {
                 Variant::GramWindow => "gram-window (exact)",
                 Variant::Pipelined => "pipelined (exact)",
                 Variant::TwoAhead => "two-ahead (exact)",
+                Variant::GramBlocked => "gram-blocked (exact)",
             }
         }
 
@@ -499,6 +621,7 @@ mod variants {
                     | Variant::GramWindow
                     | Variant::Pipelined
                     | Variant::TwoAhead
+                    | Variant::GramBlocked
             )
         }
     }
@@ -564,6 +687,9 @@ mod variants {
             }
             Variant::Pipelined if exact_batch() => {
                 pipelined(up, vp, center, contexts, noise, table, lr)
+            }
+            Variant::GramBlocked if exact_batch() => {
+                gram_blocked(up, vp, center, contexts, noise, table, lr)
             }
             Variant::TwoAhead if exact_batch() => {
                 two_ahead(up, vp, center, contexts, noise, table, lr)
