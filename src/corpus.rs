@@ -8,7 +8,7 @@ use crate::config::KRange;
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::kmer_index::KmerIndex;
-use crate::reader::{amino_acid_only, encode_runs, for_each_record, shown_name};
+use crate::reader::{amino_acid_only, encode_runs, shown_name, Records};
 use memmap2::{Mmap, UncheckedAdvice};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -55,8 +55,8 @@ pub struct Corpus {
 impl Corpus {
     /// Reads `inputs` (`-` is standard input) into a corpus packed in a temporary file in
     /// `tmp_dir` (default: the system's), counting every k-mer of every length in `k`.
-    /// Packing and counting (one task per length) run beside each other on the current
-    /// rayon pool; reading and decompressing are one thread's.
+    /// Reading and decompressing are one thread's; on the current rayon pool, each batch
+    /// of records is packed and counted (one task per length) while the next is read.
     pub fn build(inputs: &[PathBuf], k: KRange, tmp_dir: Option<&Path>) -> Result<Corpus> {
         let tmp_dir = tmp_dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
         // An unnamed file: the OS removes it when the map and handle close, even after a crash.
@@ -67,13 +67,20 @@ impl Corpus {
             packer: Packer::new(BufWriter::with_capacity(1 << 20, &file)),
             counter: KmerCounter::new(&index),
             batch: Batch::default(),
+            full: Batch::default(),
             runs: Vec::new(),
             stats: ReadStats::default(),
         };
         for input in inputs {
             builder.read(input, k)?;
         }
-        builder.flush()?;
+        // The last batch.
+        pack_and_count(
+            &mut builder.packer,
+            &mut builder.counter,
+            &mut builder.batch,
+            &tmp_dir,
+        )?;
         let Builder {
             packer,
             counter,
@@ -150,7 +157,7 @@ impl Corpus {
 }
 
 /// Bases gathered before they are packed and counted.
-const BATCH_BASES: usize = 1 << 22;
+const BATCH_BASES: usize = 1 << 20;
 
 /// The state of one pass over the inputs.
 struct Builder<W: Write> {
@@ -159,8 +166,22 @@ struct Builder<W: Write> {
     counter: KmerCounter,
     /// Records read and not yet packed and counted.
     batch: Batch,
+    /// The last full batch, packed and counted while `batch` fills; empty in between.
+    full: Batch,
     runs: Vec<Run>,
     stats: ReadStats,
+}
+
+/// What one input's records showed, for the checks at its end.
+#[derive(Default)]
+struct InputSummary {
+    /// The index of its first record.
+    first_record: u64,
+    longest_run: usize,
+    /// Amino-acid letters, and the first record that has some (only records with non-ACGT
+    /// bytes are looked at).
+    protein_letters: u64,
+    protein_record: Option<u64>,
 }
 
 /// The codes of records, gathered to be packed and counted in one go.
@@ -175,47 +196,39 @@ struct Batch {
 impl<W: Write + Send> Builder<W> {
     /// Reads one input into the corpus; refuses an input without a single run of k_min bases.
     fn read(&mut self, input: &Path, k: KRange) -> Result<()> {
-        let mut longest_run = 0;
-        // Amino-acid letters, and the first record that has some (only records with
-        // non-ACGT bytes are looked at).
-        let (mut protein_letters, mut protein_record) = (0u64, None);
-        let (read_before, first_record) = (self.stats.bases, self.stats.records);
-        for_each_record(input, |sequence| {
-            interrupt::check()?;
-            let record = self.stats.records;
-            self.stats.records += 1;
-            let (record_start, first_run) = (self.batch.codes.len(), self.batch.runs.len());
-            encode_runs(sequence, &mut self.batch.codes, &mut self.batch.runs);
-            let bases = self.batch.codes.len() - record_start;
-            self.stats.bases += bases as u64;
-            let mut acgt = 0;
-            for run in &self.batch.runs[first_run..] {
-                // Runs are packed one after another: this one starts where the last ended.
-                let start = self.runs.last().map_or(0, |last| last.start + last.len);
-                self.runs.push(Run {
-                    start,
-                    len: run.len() as u64,
-                    record,
-                    record_pos: (run.start - record_start) as u64,
-                });
-                acgt += run.len();
-                longest_run = longest_run.max(run.len());
+        let mut records = Records::open(input)?;
+        let read_before = self.stats.bases;
+        let mut summary = InputSummary {
+            first_record: self.stats.records,
+            ..InputSummary::default()
+        };
+        loop {
+            let Builder {
+                tmp_dir,
+                packer,
+                counter,
+                batch,
+                full,
+                runs,
+                stats,
+            } = self;
+            let (packed, filled) = rayon::join(
+                || pack_and_count(packer, counter, full, tmp_dir),
+                || fill(&mut records, batch, runs, stats, &mut summary),
+            );
+            packed?;
+            if !filled? {
+                break;
             }
-            self.stats.skipped += (bases - acgt) as u64;
-            if acgt < bases {
-                let letters = sequence.iter().filter(|&&b| amino_acid_only(b)).count() as u64;
-                protein_letters += letters;
-                if letters > 0 {
-                    protein_record.get_or_insert(record - first_record + 1);
-                }
-            }
-            if self.batch.codes.len() >= BATCH_BASES {
-                self.flush()?;
-            }
-            Ok(())
-        })?;
+            std::mem::swap(batch, full);
+        }
         // Real protein has about a third of its residues among E, F, I, L, P, Q; DNA none.
         let bases = self.stats.bases - read_before;
+        let (protein_letters, protein_record, longest_run) = (
+            summary.protein_letters,
+            summary.protein_record,
+            summary.longest_run,
+        );
         if protein_letters * 10 > bases {
             return Err(Error::Input {
                 path: shown_name(input),
@@ -238,24 +251,76 @@ impl<W: Write + Send> Builder<W> {
         }
         Ok(())
     }
+}
 
-    /// Packs and counts the batch, both at once, and empties it.
-    fn flush(&mut self) -> Result<()> {
-        let Builder {
-            packer,
-            counter,
-            batch,
-            ..
-        } = self;
-        let (packed, ()) = rayon::join(
-            || (batch.runs.iter()).try_for_each(|run| packer.push(&batch.codes[run.clone()])),
-            || counter.count(&batch.codes, &batch.runs),
-        );
-        packed.map_err(|e| Error::io(&self.tmp_dir, e))?;
-        batch.codes.clear();
-        batch.runs.clear();
-        Ok(())
+/// Reads records of `records` into `batch` (and their runs into `runs`) until it holds
+/// `BATCH_BASES` codes (true) or the input ends (false).
+fn fill(
+    records: &mut Records,
+    batch: &mut Batch,
+    runs: &mut Vec<Run>,
+    stats: &mut ReadStats,
+    summary: &mut InputSummary,
+) -> Result<bool> {
+    while batch.codes.len() < BATCH_BASES {
+        interrupt::check()?;
+        let record = stats.records;
+        let read = records.next_record(|sequence| {
+            stats.records += 1;
+            let (record_start, first_run) = (batch.codes.len(), batch.runs.len());
+            encode_runs(sequence, &mut batch.codes, &mut batch.runs);
+            let bases = batch.codes.len() - record_start;
+            stats.bases += bases as u64;
+            let mut acgt = 0;
+            for run in &batch.runs[first_run..] {
+                // Runs are packed one after another: this one starts where the last ended.
+                let start = runs.last().map_or(0, |last| last.start + last.len);
+                runs.push(Run {
+                    start,
+                    len: run.len() as u64,
+                    record,
+                    record_pos: (run.start - record_start) as u64,
+                });
+                acgt += run.len();
+                summary.longest_run = summary.longest_run.max(run.len());
+            }
+            stats.skipped += (bases - acgt) as u64;
+            if acgt < bases {
+                let letters = sequence.iter().filter(|&&b| amino_acid_only(b)).count() as u64;
+                summary.protein_letters += letters;
+                if letters > 0 {
+                    summary
+                        .protein_record
+                        .get_or_insert(record - summary.first_record + 1);
+                }
+            }
+        });
+        match read {
+            Some(read) => read?,
+            None => return Ok(false),
+        }
     }
+    Ok(true)
+}
+
+/// Packs and counts `batch`, both at once, and empties it.
+fn pack_and_count<W: Write + Send>(
+    packer: &mut Packer<W>,
+    counter: &mut KmerCounter,
+    batch: &mut Batch,
+    tmp_dir: &Path,
+) -> Result<()> {
+    if batch.codes.is_empty() {
+        return Ok(());
+    }
+    let (packed, ()) = rayon::join(
+        || (batch.runs.iter()).try_for_each(|run| packer.push(&batch.codes[run.clone()])),
+        || counter.count(&batch.codes, &batch.runs),
+    );
+    packed.map_err(|e| Error::io(tmp_dir, e))?;
+    batch.codes.clear();
+    batch.runs.clear();
+    Ok(())
 }
 
 /// Packs 2-bit codes, 4 to a byte, into a writer.
@@ -374,7 +439,7 @@ fn count_length(counts: &mut [u64], codes: &[u8], length: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dna::kmer_code;
+    use crate::dna::{base_code, kmer_code, NOT_ACGT};
 
     fn corpus_of(fasta: &str, k: KRange) -> Result<Corpus> {
         let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -439,6 +504,74 @@ mod tests {
             }
             proptest::prop_assert_eq!(packer_output(&runs), reference_packing(&runs.concat()));
             proptest::prop_assert_eq!(counter.counts, expected_counts);
+        }
+    }
+
+    /// An input of several batches, read on two threads (each batch packed and counted
+    /// while the next is read), and again on one: the runs, bases, counts and statistics
+    /// that base-by-base reference code gives.
+    #[test]
+    fn batches_read_while_packing_build_the_reference_corpus() {
+        let letters = b"ACGTACGTNacgt";
+        let mut fasta = String::new();
+        let mut record_bases: Vec<Vec<u8>> = Vec::new();
+        for record in 0..5u64 {
+            let length = BATCH_BASES * 3 / 4 + record as usize * 1001;
+            let bases: Vec<u8> = (0..length as u64)
+                .map(|i| {
+                    let h = (i ^ (record << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
+                    letters[h as usize % letters.len()]
+                })
+                .collect();
+            fasta.push_str(&format!(">r{record}\n"));
+            for line in bases.chunks(80) {
+                fasta.push_str(std::str::from_utf8(line).unwrap());
+                fasta.push('\n');
+            }
+            record_bases.push(bases);
+        }
+        let k = KRange { min: 3, max: 5 };
+        // The reference: runs of ACGT, each k-mer counted once.
+        let index = KmerIndex::new(k);
+        let mut counts = vec![0u64; index.len()];
+        let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
+        for (record, bases) in record_bases.iter().enumerate() {
+            for run in bases
+                .split(|&b| base_code(b) == NOT_ACGT)
+                .filter(|r| !r.is_empty())
+            {
+                let codes: Vec<u8> = run.iter().map(|&b| base_code(b)).collect();
+                for length in k.iter() {
+                    for kmer in codes.windows(length) {
+                        let code = kmer.iter().fold(0u64, |code, &c| (code << 2) | c as u64);
+                        counts[index.id(length, code) as usize] += 1;
+                    }
+                }
+                runs.push((record as u64, codes));
+            }
+        }
+        let total: usize = record_bases.iter().map(Vec::len).sum();
+        assert!(total > 3 * BATCH_BASES);
+        for threads in [2, 1] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let corpus = pool.install(|| corpus_of(&fasta, k)).unwrap();
+            assert_eq!(corpus.runs().len(), runs.len(), "{threads} threads");
+            let mut codes = Vec::new();
+            for (got, (record, want)) in corpus.runs().iter().zip(&runs) {
+                codes.clear();
+                corpus.copy_bases(got.start, got.start + got.len, &mut codes);
+                assert_eq!((got.record, &codes), (*record, want), "{threads} threads");
+            }
+            assert_eq!(corpus.counts(), &counts[..], "{threads} threads");
+            let stats = corpus.stats();
+            let acgt: usize = runs.iter().map(|(_, r)| r.len()).sum();
+            assert_eq!(
+                (stats.records, stats.bases, stats.skipped),
+                (5, total as u64, (total - acgt) as u64)
+            );
         }
     }
 

@@ -18,34 +18,56 @@ pub fn shown_name(input: &Path) -> PathBuf {
     }
 }
 
-/// Calls `on_record` with the sequence of every record of `input`, in file order, as the
-/// file holds it: a FASTA sequence's line breaks are still in it (`encode_runs` skips them,
-/// so the sequence is not first copied without them).
-pub fn for_each_record(input: &Path, mut on_record: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
-    let input_error = |message: String| Error::Input {
-        path: shown_name(input),
-        message,
-    };
-    let parsed = if input.as_os_str() == STDIN {
-        needletail::parse_fastx_stdin()
-    } else {
-        let metadata = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
-        if metadata.is_dir() {
-            return Err(input_error("is a directory, not a FASTA/FASTQ file".into()));
-        }
-        let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
-        // A first read here, so that a file that opens but cannot be read says so (needletail
-        // would call it empty).
-        let mut file = std::io::BufReader::new(file);
-        std::io::BufRead::fill_buf(&mut file).map_err(|e| Error::io(input, e))?;
-        needletail::parse_fastx_reader(file)
-    };
-    let mut reader = parsed.map_err(|e| input_error(describe(&e)))?;
-    while let Some(record) = reader.next() {
-        let record = record.map_err(|e| input_error(describe(&e)))?;
-        on_record(record.raw_seq())?;
+/// The records of one FASTA/FASTQ input, plain or compressed (recognised by content), or
+/// standard input for `-`, read one at a time with needletail.
+pub struct Records {
+    input: PathBuf,
+    reader: Box<dyn needletail::FastxReader>,
+}
+
+impl Records {
+    /// Opens `input`. A missing path, a directory, a file that cannot be read, an empty one
+    /// and one in another format are errors that name it.
+    pub fn open(input: &Path) -> Result<Records> {
+        let input_error = |message: String| Error::Input {
+            path: shown_name(input),
+            message,
+        };
+        let parsed = if input.as_os_str() == STDIN {
+            needletail::parse_fastx_stdin()
+        } else {
+            let metadata = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+            if metadata.is_dir() {
+                return Err(input_error("is a directory, not a FASTA/FASTQ file".into()));
+            }
+            let file = std::fs::File::open(input).map_err(|e| Error::io(input, e))?;
+            // A first read here, so that a file that opens but cannot be read says so
+            // (needletail would call it empty).
+            let mut file = std::io::BufReader::new(file);
+            std::io::BufRead::fill_buf(&mut file).map_err(|e| Error::io(input, e))?;
+            needletail::parse_fastx_reader(file)
+        };
+        let reader = parsed.map_err(|e| input_error(describe(&e)))?;
+        Ok(Records {
+            input: input.to_path_buf(),
+            reader,
+        })
     }
-    Ok(())
+
+    /// Calls `on_sequence` with the next record's sequence as the file holds it (a FASTA
+    /// sequence keeps its line breaks: `encode_runs` skips them, so the sequence is not
+    /// first copied without them) and returns what it returns; `None` after the last
+    /// record.
+    pub fn next_record<R>(&mut self, on_sequence: impl FnOnce(&[u8]) -> R) -> Option<Result<R>> {
+        let record = self.reader.next()?;
+        Some(match record {
+            Ok(record) => Ok(on_sequence(record.raw_seq())),
+            Err(e) => Err(Error::Input {
+                path: shown_name(&self.input),
+                message: describe(&e),
+            }),
+        })
+    }
 }
 
 /// needletail's message, reworded where it would puzzle a user.
