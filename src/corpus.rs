@@ -224,23 +224,19 @@ impl<W: Write + Send> Builder<W> {
         }
         // Real protein has about a third of its residues among E, F, I, L, P, Q; DNA none.
         let bases = self.stats.bases - read_before;
-        let (protein_letters, protein_record, longest_run) = (
-            summary.protein_letters,
-            summary.protein_record,
-            summary.longest_run,
-        );
+        let protein_letters = summary.protein_letters;
         if protein_letters * 10 > bases {
             return Err(Error::Input {
                 path: shown_name(input),
                 message: format!(
                     "looks like protein, not DNA: {protein_letters} of {bases} letters are \
                      amino-acid codes (E, F, I, L, P, Q...), from record {}",
-                    protein_record.unwrap_or(1)
+                    summary.protein_record.unwrap_or(1)
                 ),
             });
         }
         self.stats.inputs.push(input.display().to_string());
-        if longest_run < k.min {
+        if summary.longest_run < k.min {
             return Err(Error::EmptyInput {
                 path: shown_name(input),
                 message: format!(
