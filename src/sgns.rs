@@ -679,18 +679,9 @@ mod vector {
         // g_t = η·σ(−s_t) for the center, −η·σ(s_t) for a negative, 0 for a skipped one
         // (`SigmoidTable::gradient`): a sign flip, the table and one product.
         let flip = _mm256_castsi256_ps(_mm256_setr_epi32(i32::MIN, 0, 0, 0, 0, 0, 0, 0));
-        let (lr, negative_lr) = (step.lr, -step.lr);
         let scale = _mm256_and_ps(
-            _mm256_setr_ps(
-                lr,
-                negative_lr,
-                negative_lr,
-                negative_lr,
-                negative_lr,
-                negative_lr,
-                negative_lr,
-                negative_lr,
-            ),
+            // η in lane 0, −η in the others.
+            _mm256_blend_ps::<1>(_mm256_set1_ps(-step.lr), _mm256_set1_ps(step.lr)),
             live_lanes,
         );
         let shrink = _mm256_set1_ps(1.0 - step.lr * step.l2);
