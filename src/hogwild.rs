@@ -13,6 +13,9 @@ use crate::kernels;
 use std::cell::UnsafeCell;
 use std::ops::Range;
 
+/// Rows ahead of the one merging whose lines `merge_replica` prefetches.
+const MERGE_AHEAD: usize = 2;
+
 /// Rows are padded with zeros to a multiple of this many values, one 64-byte cache line,
 /// and stored line-aligned: the SIMD kernels run whole 16-lane (AVX-512) or 8-lane (AVX2)
 /// steps with no scalar tails, a row spans as few lines as it can, and two rows never share
@@ -208,21 +211,29 @@ impl HogwildMatrix {
                 && rows.end <= self.rows(),
             "replica of a different shape"
         );
-        let span = rows.start * self.stride..rows.end * self.stride;
-        if span.is_empty() {
-            return;
-        }
-        let shared = self.row_ptr(rows.start as u32);
-        let local = working.row_ptr(rows.start as u32);
-        for (i, b) in base[span].iter_mut().enumerate() {
-            // SAFETY: `i` < the span's length, inside both matrices (asserted, and checked
-            // by `row_ptr`); the caller serialises writers of these rows of `self`, and
-            // `working` is the replica's own.
-            unsafe {
-                let merged = shared.add(i).read() + (local.add(i).read() - *b);
-                shared.add(i).write(merged);
-                local.add(i).write(merged);
-                *b = merged;
+        for row in rows.clone() {
+            // Two rows ahead, so that the stream of three copies is in flight while this
+            // row merges.
+            if let Some(ahead) = Some(row + MERGE_AHEAD).filter(|&r| r < rows.end) {
+                self.prefetch_row(ahead as u32);
+                working.prefetch_row(ahead as u32);
+                for line in base[ahead * self.stride..(ahead + 1) * self.stride].chunks(16) {
+                    kernels::prefetch(&line[0]);
+                }
+            }
+            let shared = self.row_ptr(row as u32);
+            let local = working.row_ptr(row as u32);
+            let base = &mut base[row * self.stride..(row + 1) * self.stride];
+            for (i, b) in base.iter_mut().enumerate() {
+                // SAFETY: `i` < the stride, inside the row of both matrices (checked by
+                // `row_ptr`); the caller serialises writers of these rows of `self`, and
+                // `working` is the replica's own.
+                unsafe {
+                    let merged = shared.add(i).read() + (local.add(i).read() - *b);
+                    shared.add(i).write(merged);
+                    local.add(i).write(merged);
+                    *b = merged;
+                }
             }
         }
     }

@@ -20,9 +20,8 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Bases per shard, the unit of parallel work. When one thread takes the last shard, the
-/// others wait for it: at 65,536 bases (1 << 16) that wait was 45 ms of a 1.7 s 2-thread
-/// run on E. coli (from a profile's per-thread timeline); a quarter of it now. A shard
-/// costs one random-stream seeding and one replica lookup, nothing at this size.
+/// others wait for it: at 16,384 bases about 9 ms of a 2-thread E. coli run, at most. A
+/// shard costs one random-stream seeding and one replica lookup, nothing at this size.
 pub const SHARD_BASES: u64 = 1 << 14;
 
 /// The independent random streams, so that one kind of draw never shifts another.

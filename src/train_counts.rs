@@ -207,60 +207,65 @@ pub fn train_from_counts(
     progress.plan(updates);
     let blocks = updates.div_ceil(BLOCK);
     pool.install(|| {
-        (0..blocks).into_par_iter().for_each_init(
-            || (Vec::new(), Vec::new(), sgns::Scratch::default()),
-            |(contexts, noise, scratch), block| {
-                if interrupt::requested().is_some() {
-                    return;
-                }
-                let mut rng = stream_rng(config.seed, Stream::Training, 0, block);
-                let done = progress.tokens() as f64 / updates.max(1) as f64;
-                let mut step = Step {
-                    lr: learning_rate(config, done),
-                    l2: config.l2,
-                    negatives: config.negatives,
-                    share: config.contexts_per_negative_draw(),
-                    with_loss: false,
-                    simd,
-                };
-                let mut local = matrices.local();
-                let mut loss = Loss::default();
-                let size = BLOCK.min(updates - block * BLOCK);
-                // Each window's draws are made one window ahead, and what they will read
-                // (its context columns, its center's row) prefetched meanwhile: the context
-                // table is large, and its columns are cache misses.
-                let (mut current, mut next) = (Draft::default(), Draft::default());
-                next.draw(&windows, config.window, size, &mut rng);
-                let (mut trained, mut window_index) = (0, 0u64);
-                while trained < size {
-                    std::mem::swap(&mut current, &mut next);
-                    trained += current.randoms.len() as u64;
-                    contexts.clear();
-                    contexts.extend(
-                        (current.randoms.iter())
-                            .map(|&random| windows.context_draw.draw(current.row, random)),
-                    );
-                    next.draw(&windows, config.window, size - trained, &mut rng);
-                    noise.clear();
-                    for _ in 0..step.noise_needed(contexts.len()) {
-                        noise.push(vocab.draw_noise(rng.next_u64()));
+        // One job per block, as `trainer::train` does per shard, for an even end.
+        (0..blocks as usize)
+            .into_par_iter()
+            .with_max_len(1)
+            .for_each_init(
+                || (Vec::new(), Vec::new(), sgns::Scratch::default()),
+                |(contexts, noise, scratch), block| {
+                    if interrupt::requested().is_some() {
+                        return;
                     }
-                    step.with_loss = window_index % LOSS_EVERY == 0;
-                    let window = Window {
-                        center: windows.centers[current.row],
-                        contexts,
-                        noise,
+                    let block = block as u64;
+                    let mut rng = stream_rng(config.seed, Stream::Training, 0, block);
+                    let done = progress.tokens() as f64 / updates.max(1) as f64;
+                    let mut step = Step {
+                        lr: learning_rate(config, done),
+                        l2: config.l2,
+                        negatives: config.negatives,
+                        share: config.contexts_per_negative_draw(),
+                        with_loss: false,
+                        simd,
                     };
-                    let next_center = windows.centers[next.row];
-                    local.train(1, |inputs, outputs| {
-                        outputs.prefetch_row(next_center);
-                        step.train(inputs, outputs, &window, &sigmoid, scratch, &mut loss)
-                    });
-                    window_index += 1;
-                }
-                progress.add(size, loss);
-            },
-        );
+                    let mut local = matrices.local();
+                    let mut loss = Loss::default();
+                    let size = BLOCK.min(updates - block * BLOCK);
+                    // Each window's draws are made one window ahead, and what they will read
+                    // (its context columns, its center's row) prefetched meanwhile: the context
+                    // table is large, and its columns are cache misses.
+                    let (mut current, mut next) = (Draft::default(), Draft::default());
+                    next.draw(&windows, config.window, size, &mut rng);
+                    let (mut trained, mut window_index) = (0, 0u64);
+                    while trained < size {
+                        std::mem::swap(&mut current, &mut next);
+                        trained += current.randoms.len() as u64;
+                        contexts.clear();
+                        contexts.extend(
+                            (current.randoms.iter())
+                                .map(|&random| windows.context_draw.draw(current.row, random)),
+                        );
+                        next.draw(&windows, config.window, size - trained, &mut rng);
+                        noise.clear();
+                        for _ in 0..step.noise_needed(contexts.len()) {
+                            noise.push(vocab.draw_noise(rng.next_u64()));
+                        }
+                        step.with_loss = window_index % LOSS_EVERY == 0;
+                        let window = Window {
+                            center: windows.centers[current.row],
+                            contexts,
+                            noise,
+                        };
+                        let next_center = windows.centers[next.row];
+                        local.train(1, |inputs, outputs| {
+                            outputs.prefetch_row(next_center);
+                            step.train(inputs, outputs, &window, &sigmoid, scratch, &mut loss)
+                        });
+                        window_index += 1;
+                    }
+                    progress.add(size, loss);
+                },
+            );
     });
     interrupt::check()?;
     let stats = TrainStats {
