@@ -314,12 +314,11 @@ impl Trainer<'_> {
         worker.scratch = scratch;
         // The group's pages once its last shard is done (a shard of it that another thread
         // still reads faults its page back in).
-        let shards = Tokenizer::shards(self.corpus);
-        if (shard + 1) % SHARDS_PER_RELEASE == 0 || shard + 1 == shards {
+        let end = shard + 1;
+        if end.is_multiple_of(SHARDS_PER_RELEASE) || end == Tokenizer::shards(self.corpus) {
             let first = shard / SHARDS_PER_RELEASE * SHARDS_PER_RELEASE;
-            let bases = SHARD_BASES;
             self.corpus
-                .release(first as u64 * bases, (shard as u64 + 1) * bases);
+                .release(first as u64 * SHARD_BASES, end as u64 * SHARD_BASES);
         }
     }
 
