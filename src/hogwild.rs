@@ -10,11 +10,15 @@
 //! `f32` load or store is never torn, so a reader sees an old or a new value, never a mix.
 
 use crate::kernels;
+use rayon::prelude::*;
 use std::cell::UnsafeCell;
 use std::ops::Range;
 
 /// Rows ahead of the one merging whose lines `merge_replica` prefetches.
 const MERGE_AHEAD: usize = 2;
+
+/// The fewest rows a task copies in `from_vec` and `into_vec`.
+const ROWS_PER_TASK: usize = 1024;
 
 /// Rows are padded with zeros to a multiple of this many values, one 64-byte cache line,
 /// and stored line-aligned: the SIMD kernels run whole 16-lane (AVX-512) or 8-lane (AVX2)
@@ -24,6 +28,7 @@ const MERGE_AHEAD: usize = 2;
 pub const ROW_ALIGN: usize = 16;
 
 /// One cache line of cells.
+#[derive(Default)]
 #[repr(C, align(64))]
 struct CacheLine([UnsafeCell<f32>; ROW_ALIGN]);
 
@@ -40,25 +45,44 @@ pub struct HogwildMatrix {
 unsafe impl Sync for HogwildMatrix {}
 
 impl HogwildMatrix {
-    /// A matrix of the `values.len() / dim` rows of `values` (row-major, unpadded).
+    /// A matrix of the `values.len() / dim` rows of `values` (row-major, unpadded), copied
+    /// in row blocks on the current rayon pool.
     pub fn from_vec(values: Vec<f32>, dim: usize) -> Self {
         assert!(
             dim > 0 && values.len().is_multiple_of(dim),
             "matrix of {} values, dim {dim}",
             values.len()
         );
+        let mut matrix = HogwildMatrix::zeros(values.len() / dim, dim);
+        let lines_per_row = matrix.stride / ROW_ALIGN;
+        (matrix.lines.par_chunks_mut(lines_per_row))
+            .zip(values.par_chunks(dim))
+            .with_min_len(ROWS_PER_TASK)
+            .for_each(|(lines, row)| {
+                let cells = lines.iter_mut().flat_map(|line| &mut line.0);
+                for (cell, &value) in cells.zip(row) {
+                    *cell.get_mut() = value;
+                }
+            });
+        matrix
+    }
+
+    /// A matrix of `rows` rows whose values are `value()`'s, row by row.
+    pub fn from_fn(rows: usize, dim: usize, mut value: impl FnMut() -> f32) -> Self {
+        let mut matrix = HogwildMatrix::zeros(rows, dim);
+        for lines in matrix.lines.chunks_exact_mut(matrix.stride / ROW_ALIGN) {
+            let cells = lines.iter_mut().flat_map(|line| &mut line.0);
+            cells.take(dim).for_each(|cell| *cell.get_mut() = value());
+        }
+        matrix
+    }
+
+    /// A matrix of `rows` rows of zeros.
+    pub fn zeros(rows: usize, dim: usize) -> Self {
+        assert!(dim > 0, "matrix of dim 0");
         let stride = padded(dim);
-        let mut padded_values = values.chunks_exact(dim).flat_map(|row| {
-            row.iter()
-                .copied()
-                .chain(std::iter::repeat_n(0.0, stride - dim))
-        });
-        let lines = (0..values.len() / dim * stride / ROW_ALIGN)
-            .map(|_| {
-                CacheLine(std::array::from_fn(|_| {
-                    UnsafeCell::new(padded_values.next().unwrap_or(0.0))
-                }))
-            })
+        let lines = (0..rows * stride / ROW_ALIGN)
+            .map(|_| CacheLine::default())
             .collect();
         HogwildMatrix { lines, dim, stride }
     }
@@ -238,19 +262,21 @@ impl HogwildMatrix {
         }
     }
 
-    /// The values, row-major without padding, once training is over.
-    pub fn into_vec(self) -> Vec<f32> {
-        let (dim, stride) = (self.dim, self.stride);
-        let values: Vec<f32> = self
-            .lines
-            .into_vec()
-            .into_iter()
-            .flat_map(|line| line.0.map(UnsafeCell::into_inner))
-            .collect();
+    /// The values, row-major without padding, once training is over (copied in row blocks
+    /// on the current rayon pool).
+    pub fn into_vec(mut self) -> Vec<f32> {
+        let (dim, lines_per_row) = (self.dim, self.stride / ROW_ALIGN);
+        let mut values = vec![0.0; self.rows() * dim];
+        (values.par_chunks_mut(dim))
+            .zip(self.lines.par_chunks_mut(lines_per_row))
+            .with_min_len(ROWS_PER_TASK)
+            .for_each(|(out, lines)| {
+                let cells = lines.iter_mut().flat_map(|line| &mut line.0);
+                for (value, cell) in out.iter_mut().zip(cells) {
+                    *value = *cell.get_mut();
+                }
+            });
         values
-            .chunks_exact(stride)
-            .flat_map(|row| row[..dim].iter().copied())
-            .collect()
     }
 }
 
@@ -279,6 +305,23 @@ mod tests {
         matrix.add_to_row(0, &[1.0; 16]);
         assert_eq!(matrix.padded_values()[16..19], [3.0, 4.0, 5.0]);
         assert_eq!(matrix.into_vec(), vec![1.0, 2.0, 3.0, 3.0, 4.0, 5.0]);
+    }
+
+    /// `from_fn` fills row by row, padding untouched; `from_vec` and `into_vec` copy rows in
+    /// blocks (more rows than one block) and give back what they were given.
+    #[test]
+    fn matrices_fill_and_empty_row_by_row() {
+        let mut next = 0.0;
+        let matrix = HogwildMatrix::from_fn(2, 3, || {
+            next += 1.0;
+            next
+        });
+        assert_eq!(matrix.padded_values()[..3], [1.0, 2.0, 3.0]);
+        assert_eq!(matrix.padded_values()[16..19], [4.0, 5.0, 6.0]);
+        assert!(matrix.padded_values()[3..16].iter().all(|&x| x == 0.0));
+        assert_eq!(HogwildMatrix::zeros(3, 5).into_vec(), vec![0.0; 15]);
+        let values: Vec<f32> = (0..3 * ROWS_PER_TASK * 7).map(|x| x as f32).collect();
+        assert_eq!(HogwildMatrix::from_vec(values.clone(), 7).into_vec(), values);
     }
 
     /// Two replicas' work both lands in the shared matrix, and each carries on from it.

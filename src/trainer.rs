@@ -207,12 +207,9 @@ pub(crate) fn thread_pool(config: &Config) -> Result<(rayon::ThreadPool, usize)>
 pub(crate) fn initial_matrices(rows: usize, config: &Config) -> (HogwildMatrix, HogwildMatrix) {
     let dim = config.dim;
     let mut init = stream_rng(config.seed, Stream::Training, u64::MAX, 0);
-    let vectors = (0..rows * dim)
-        .map(|_| (init.random::<f32>() - 0.5) / dim as f32)
-        .collect();
     (
-        HogwildMatrix::from_vec(vectors, dim),
-        HogwildMatrix::from_vec(vec![0.0; rows * dim], dim),
+        HogwildMatrix::from_fn(rows, dim, || (init.random::<f32>() - 0.5) / dim as f32),
+        HogwildMatrix::zeros(rows, dim),
     )
 }
 
