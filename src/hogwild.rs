@@ -321,7 +321,10 @@ mod tests {
         assert!(matrix.padded_values()[3..16].iter().all(|&x| x == 0.0));
         assert_eq!(HogwildMatrix::zeros(3, 5).into_vec(), vec![0.0; 15]);
         let values: Vec<f32> = (0..3 * ROWS_PER_TASK * 7).map(|x| x as f32).collect();
-        assert_eq!(HogwildMatrix::from_vec(values.clone(), 7).into_vec(), values);
+        assert_eq!(
+            HogwildMatrix::from_vec(values.clone(), 7).into_vec(),
+            values
+        );
     }
 
     /// Two replicas' work both lands in the shared matrix, and each carries on from it.

@@ -103,6 +103,9 @@ pub fn amino_acid_only(byte: u8) -> bool {
 /// case) lie in `codes`: one table lookup a byte, then vectorised searches (memchr) for the
 /// line breaks and for the bytes that are not A/C/G/T.
 pub fn encode_runs(sequence: &[u8], codes: &mut Vec<u8>, runs: &mut Vec<Range<usize>>) {
+    // Room for the whole record at once: a chromosome would otherwise regrow (and copy) the
+    // codes a dozen times.
+    codes.reserve(sequence.len());
     let mut start = codes.len();
     for line in sequence.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
