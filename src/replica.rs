@@ -35,6 +35,12 @@
 //! threads, 2 KiB on 4, 9 KiB on 8, more than training itself. So replicas serve up to
 //! `REPLICA_MAX_THREADS` threads; above it threads share the matrices (Hogwild: k 6 on 8
 //! threads r 0.698–0.703), as one thread always does.
+//!
+//! A merge is a sweep, block by block. Merging one row at a time instead, between windows
+//! (round the rows, each every L tokens, so that the loads might hide behind training),
+//! measured slower on 2 threads (1.34–1.45 s against 1.26–1.37 s a run, with the next
+//! row's lines prefetched): the merge's share of the profile grew, since a row's lines,
+//! cold by then, still came one miss after another.
 
 use crate::hogwild::HogwildMatrix;
 use std::sync::{Mutex, MutexGuard, PoisonError};

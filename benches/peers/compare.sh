@@ -102,54 +102,81 @@ log "$N_TOKENS tokens in $(wc -l < "$TOKENS" | tr -d ' ') lines"
 
 # ---------------------------------------------------------------- timing
 # timed LOGFILE CMD... : run CMD (output to LOGFILE) and print
-# "WALL_SECONDS PEAK_RSS_KB" for the whole child process.
+# "WALL_SECONDS PEAK_RSS_KB STEAL_MS" for the whole child process; STEAL_MS is the CPU
+# time the hypervisor gave to other guests meanwhile (all CPUs; 0 where /proc/stat has none).
 timed() {
     local logfile=$1; shift
     "$VPY" -c '
 import resource, subprocess, sys, time
-t0 = time.perf_counter()
+def steal_ms():
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) * 1000 // 100  # USER_HZ ticks
+    except (OSError, IndexError, ValueError):
+        return 0
+steal0, t0 = steal_ms(), time.perf_counter()
 with open(sys.argv[1], "w") as out:
     rc = subprocess.call(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
 wall = time.perf_counter() - t0
 if rc != 0:
     sys.exit(f"command failed (exit {rc}), see {sys.argv[1]}")
 # ru_maxrss of the (only) waited-for child; kilobytes on Linux
-print(f"{wall:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+print(f"{wall:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {steal_ms() - steal0}")
 ' "$logfile" "$@"
 }
 
 TIMES=$OUT_DIR/times.tsv
-printf 'tool\tthreads\tround\twall_s\trss_kb\n' > "$TIMES"
+printf 'tool\tthreads\tround\twall_s\trss_kb\tsteal_ms\n' > "$TIMES"
 
-# Alternate the tools inside each round so that drift (thermal, other load)
-# hits both alike.
+# record TOOL T ROUND "WALL RSS STEAL" : one line of $TIMES, and the log.
+record() {
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" $4 >> "$TIMES"
+    log "round $3 threads $2 $1: ${4%% *} s"
+}
+
+run_kmer2vec() {
+    timed "$OUT_DIR/k2v_t$1.log" "$K2V" embed "$GENOME" \
+        --k $K --no-fragment --no-flip --dim $DIM --window $WINDOW \
+        --negatives $NEG --sample $SAMPLE --min-count $MIN_COUNT \
+        --epochs $EPOCHS --threads "$1" --seed $SEED --context-vectors \
+        --quiet $K2V_ARGS -o "$OUT_DIR/k2v_t$1.parquet"
+}
+
+run_gensim() {
+    timed "$OUT_DIR/gensim_t$1.log" "$VPY" "$HERE/gensim_train.py" \
+        --corpus "$TOKENS" --threads "$1" --out "$OUT_DIR/gensim_t$1.npz" \
+        --dim $DIM --window $WINDOW --negatives $NEG --sample $SAMPLE \
+        --min-count $MIN_COUNT --epochs $EPOCHS --seed $SEED
+}
+
+# -sample, -min-count and -alpha as above; skip-gram, negative sampling only.
+run_word2vec_c() {
+    timed "$OUT_DIR/w2vc_t$1.log" "$W2V_C" -train "$TOKENS" \
+        -output "$OUT_DIR/w2vc_t$1.bin" -binary 1 -cbow 0 -hs 0 -size $DIM \
+        -window $WINDOW -negative $NEG -sample $SAMPLE -min-count $MIN_COUNT \
+        -iter $EPOCHS -alpha 0.025 -threads "$1" -debug 0
+}
+
+# Alternate the tools inside each round so that drift (thermal, other load) hits them
+# alike, and run each tool's thread counts back to back, so that its scaling compares runs
+# seconds apart (this VM's speed drifts within minutes); every other round in reverse
+# order, so that neither thread count always follows the other tool's runs.
+TOOLS="kmer2vec gensim"
+if [[ "$WORD2VEC_C" == 1 ]]; then
+    TOOLS="$TOOLS word2vec_c"
+fi
+REVERSED=$(printf '%s\n' $THREADS | tac | tr '\n' ' ')
 for ((round = 1; round <= ROUNDS; round++)); do
-    for T in $THREADS; do
-        res=$(timed "$OUT_DIR/k2v_t${T}.log" "$K2V" embed "$GENOME" \
-            --k $K --no-fragment --no-flip --dim $DIM --window $WINDOW \
-            --negatives $NEG --sample $SAMPLE --min-count $MIN_COUNT \
-            --epochs $EPOCHS --threads "$T" --seed $SEED --context-vectors \
-            --quiet $K2V_ARGS -o "$OUT_DIR/k2v_t${T}.parquet")
-        # ${res} unquoted on purpose: "WALL RSS" splits into two fields
-        printf 'kmer2vec\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
-        log "round $round threads $T kmer2vec: ${res% *} s"
-
-        res=$(timed "$OUT_DIR/gensim_t${T}.log" "$VPY" "$HERE/gensim_train.py" \
-            --corpus "$TOKENS" --threads "$T" --out "$OUT_DIR/gensim_t${T}.npz" \
-            --dim $DIM --window $WINDOW --negatives $NEG --sample $SAMPLE \
-            --min-count $MIN_COUNT --epochs $EPOCHS --seed $SEED)
-        printf 'gensim\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
-        log "round $round threads $T gensim:   ${res% *} s"
-
-        if [[ "$WORD2VEC_C" == 1 ]]; then
-            # -sample, -min-count and -alpha as above; skip-gram, negative sampling only.
-            res=$(timed "$OUT_DIR/w2vc_t${T}.log" "$W2V_C" -train "$TOKENS" \
-                -output "$OUT_DIR/w2vc_t${T}.bin" -binary 1 -cbow 0 -hs 0 -size $DIM \
-                -window $WINDOW -negative $NEG -sample $SAMPLE -min-count $MIN_COUNT \
-                -iter $EPOCHS -alpha 0.025 -threads "$T" -debug 0)
-            printf 'word2vec-c\t%s\t%s\t%s\t%s\n' "$T" "$round" ${res} >> "$TIMES"
-            log "round $round threads $T word2vec C: ${res% *} s"
-        fi
+    order=$THREADS
+    if ((round % 2 == 0)); then
+        order=$REVERSED
+    fi
+    for tool in $TOOLS; do
+        for T in $order; do
+            res=$(run_$tool "$T")
+            record "${tool/_/-}" "$T" "$round" "$res"
+        done
     done
 done
 
@@ -211,7 +238,7 @@ if any(r["tool"] == "word2vec-c" for r in rows):
               f"  {tok_s['gensim', t] / w:>9.2f}  {w_rss:>17.1f}")
 t0 = threads[0]
 def round_ratios(tool, t):
-    """Per round, the t0-thread time over the t-thread time: runs minutes apart drift less."""
+    """Per round, the t0-thread time over the t-thread time: runs seconds apart drift less."""
     by_round = {}
     for r in rows:
         if r["tool"] == tool:
@@ -226,6 +253,12 @@ for t in threads[1:]:
           f"{statistics.median(round_ratios('gensim', t)):.2f}x)")
     if w2v_c:
         print(f"scaling {t}t/{t0}t: word2vec C {w2v_c[t][0] / w2v_c[t0][0]:.2f}x")
+steal = {}
+for r in rows:
+    key = (r["tool"], int(r["threads"]))
+    steal[key] = steal.get(key, 0) + int(r.get("steal_ms") or 0)
+print("CPU time the hypervisor gave other guests during the runs (all rounds): "
+      + ", ".join(f"{tool} {t}t {ms} ms" for (tool, t), ms in sorted(steal.items())))
 print()
 
 for t in threads:
