@@ -278,5 +278,5 @@ pub fn train_from_counts(
         seconds: started.elapsed().as_secs_f64(),
     };
     let (inputs, outputs) = matrices.finish();
-    Ok((Embeddings::new(inputs, outputs), stats))
+    Ok((pool.install(|| Embeddings::new(inputs, outputs)), stats))
 }
