@@ -20,7 +20,7 @@ use std::ops::Range;
 /// is bound by the memory's bandwidth.
 const MERGE_AHEAD: usize = 2;
 
-/// The fewest rows a task copies in `from_vec` and `into_vec`.
+/// The fewest rows a task copies in `into_vec`.
 const ROWS_PER_TASK: usize = 1024;
 
 /// Rows are padded with zeros to a multiple of this many values, one 64-byte cache line,
@@ -48,26 +48,16 @@ pub struct HogwildMatrix {
 unsafe impl Sync for HogwildMatrix {}
 
 impl HogwildMatrix {
-    /// A matrix of the `values.len() / dim` rows of `values` (row-major, unpadded), copied
-    /// in row blocks on the current rayon pool.
+    /// A matrix of the `values.len() / dim` rows of `values` (row-major, unpadded).
     pub fn from_vec(values: Vec<f32>, dim: usize) -> Self {
         assert!(
             dim > 0 && values.len().is_multiple_of(dim),
             "matrix of {} values, dim {dim}",
             values.len()
         );
-        let mut matrix = HogwildMatrix::zeros(values.len() / dim, dim);
-        let lines_per_row = matrix.stride / ROW_ALIGN;
-        (matrix.lines.par_chunks_mut(lines_per_row))
-            .zip(values.par_chunks(dim))
-            .with_min_len(ROWS_PER_TASK)
-            .for_each(|(lines, row)| {
-                let cells = lines.iter_mut().flat_map(|line| &mut line.0);
-                for (cell, &value) in cells.zip(row) {
-                    *cell.get_mut() = value;
-                }
-            });
-        matrix
+        let rows = values.len() / dim;
+        let mut values = values.into_iter();
+        HogwildMatrix::from_fn(rows, dim, || values.next().unwrap_or_default())
     }
 
     /// A matrix of `rows` rows whose values are `value()`'s, row by row.
@@ -310,8 +300,8 @@ mod tests {
         assert_eq!(matrix.into_vec(), vec![1.0, 2.0, 3.0, 3.0, 4.0, 5.0]);
     }
 
-    /// `from_fn` fills row by row, padding untouched; `from_vec` and `into_vec` copy rows in
-    /// blocks (more rows than one block) and give back what they were given.
+    /// `from_fn` fills row by row, padding untouched; `into_vec` copies rows in blocks (more
+    /// rows than one block here) and gives back what `from_vec` was given.
     #[test]
     fn matrices_fill_and_empty_row_by_row() {
         let mut next = 0.0;
