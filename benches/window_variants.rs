@@ -1,14 +1,19 @@
 //! What the SGNS window costs, and variants of it that give the same result: a research bench
 //! for the next step on the kernel (issue 6). Not a criterion bench: each variant trains the
-//! same 2 M windows from the same start, in three alternating rounds (random 6-mer-like rows
-//! of a 4,096-row vocabulary, dim 100 padded to 112, window b uniform in 1..=5, K = 5
-//! negatives shared by the window, as `embed` on E. coli), and prints the median pairs/s.
+//! same 2 M windows from the same start, in alternating rounds (`ROUNDS`, 3 unless set;
+//! random 6-mer-like rows of a 4,096-row vocabulary, dim 100 padded to 112, window b uniform
+//! in 1..=5, K = 5 negatives shared by the window, as `embed` on E. coli), and prints the
+//! median pairs/s and the median of the per-round ratios to `reference`.
 //! Exact variants must end at the reference's matrices (asserted); ablations show what a
 //! part of the step costs.
 //!
 //!     cargo bench --bench window_variants
+//!     ROUNDS=11 VARIANTS=pipelined,pipelined-cubic cargo bench --bench window_variants
 //!
-//! Variants (all AVX-512, u and e in registers, as `sgns::vector` with AVX-512):
+//! Variants (all AVX-512, u and e in registers, as `sgns::vector` with AVX-512). Exact
+//! ones take σ from a 4,097-entry table, as `embed` did before the cubic σ of
+//! `kernels::SigmoidTable`; `-cubic` ones take that cubic (σ to 4·10⁻⁵, the table to 5·10⁻⁴)
+//! and end within 10⁻³ of the reference too:
 //! - `reference`: word2vec's loop, pair by pair (`sgns::vector` with AVX-512 before the pipelining, and
 //!   still for groups whose targets repeat a row);
 //! - `no-v-store` (ablation): the same without writing v_t back, so no context waits for
@@ -23,7 +28,17 @@
 //!   written once;
 //! - `pipelined` (exact): context r + 1's dot products against the rows before context r's
 //!   update, s_{r+1,t} = u_{r+1}·v_t + g_{r,t}·(u_{r+1}·u_r), computed while context r is
-//!   still being applied: what `sgns::vector` with AVX-512 does now;
+//!   still being applied: what `sgns::vector` with AVX-512 does, with a table's σ;
+//! - `pipelined-cubic`: the same with the cubic σ, a permute per coefficient instead of a
+//!   gather: what `sgns::vector` does now;
+//! - `pipelined-fused-cubic`: the same with context r + 1's dot products taken inside
+//!   context r's update pass, from the rows it loads anyway, so each target row is loaded
+//!   once a context, not twice;
+//! - `fused-cubic`: context r + 1's dot products inside context r's update pass against the
+//!   rows just written: exact with no correction, but every score waits for the update
+//!   before it;
+//! - `p-c no-v-store`, `p-c no-scores`, `p-c no-chain` (ablations of `pipelined-cubic`): no
+//!   v_t stores; no next scores (s fixed); scores taken but g fixed, so nothing waits on σ;
 //! - `two-ahead` (exact): the same two contexts ahead, s_{r+2,t} = u_{r+2}·v_t +
 //!   g_{r,t}·(u_{r+2}·u_r) + g_{r+1,t}·(u_{r+2}·u_{r+1}), so that no score waits for the
 //!   stores of the context just before it (measured slower, 64 against 80 M pairs/s: the
@@ -35,6 +50,16 @@
 //!   slower, 65 against 80 M pairs/s: a window's σ chain (each context's gradients wait for
 //!   the one before) then runs with nothing beside it, and the next window's scores wait
 //!   for this window's rows.
+//!
+//! The M pairs/s above were taken on the VM of earlier sessions. On a Zen 5 VM (AMD EPYC
+//! family 26, 3.55 GHz, 2 zmm FMAs a cycle, 2026-12-04), as the median of per-round ratios to
+//! `reference` (`ROUNDS=9` to 11, `VARIANTS=...`): `pipelined` 1.07–1.09×,
+//! `pipelined-cubic` 1.13–1.19×, `pipelined-fused-cubic` 1.08–1.14× (loading each row once
+//! bought nothing), `fused-cubic` 1.06× (table σ: 0.96×); ablations against
+//! `pipelined-cubic`'s 1.19×: no v_t stores 1.30×, no scores 1.47×, no σ chain 1.27×.
+//! At ~100 M pairs/s a context (6 pairs) takes ~200 cycles for ~140 zmm FMAs, ~100
+//! loads and 49 stores: neither the FMA ports (70 cycles) nor the store port (49) is the
+//! limit; no PMU in the VM says what is.
 //!
 //! `ROWS=512 cargo bench --bench window_variants` trains a vocabulary whose rows fit in
 //! L2 (4,096 rows of U and V take 3.7 MB): it measured no faster either, so the step is not
@@ -92,6 +117,54 @@ mod variants {
             _mm256_setzero_ps(),
             below,
         )
+    }
+
+    /// Coefficients of σ(a) − ½ ≈ Σ_k c[k][i]·a^k on [i, i + 1], i < 8: the cubic through
+    /// the segment's four Chebyshev nodes.
+    pub fn cubic_sigmoid() -> [[f32; 8]; 4] {
+        let mut c = [[0f32; 8]; 4];
+        for i in 0..8 {
+            let x: [f64; 4] = std::array::from_fn(|k| {
+                i as f64 + 0.5 + 0.5 * ((2 * k + 1) as f64 * std::f64::consts::PI / 8.0).cos()
+            });
+            let mut d: [f64; 4] = std::array::from_fn(|k| 1.0 / (1.0 + (-x[k]).exp()) - 0.5);
+            for j in 1..4 {
+                for k in (j..4).rev() {
+                    d[k] = (d[k] - d[k - 1]) / (x[k] - x[k - j]);
+                }
+            }
+            let mut p = [d[3], 0.0, 0.0, 0.0];
+            for k in (0..3).rev() {
+                let mut q = [0.0; 4];
+                for m in 0..3 {
+                    q[m + 1] += p[m];
+                    q[m] -= x[k] * p[m];
+                }
+                q[0] += d[k];
+                p = q;
+            }
+            for k in 0..4 {
+                c[k][i] = p[k] as f32;
+            }
+        }
+        c
+    }
+
+    /// σ of 8 lanes from `cubic_sigmoid`'s coefficients: no memory access on the way.
+    #[inline(always)]
+    unsafe fn sigmoid8_cubic(x: __m256, c: &[[f32; 8]; 4]) -> __m256 {
+        let sign_mask = _mm256_set1_ps(-0.0);
+        let sign = _mm256_and_ps(x, sign_mask);
+        let a = _mm256_min_ps(_mm256_andnot_ps(sign_mask, x), _mm256_set1_ps(7.999_999_5));
+        let i = _mm256_cvttps_epi32(a);
+        let coefficient = |k: usize| _mm256_permutevar8x32_ps(_mm256_loadu_ps(c[k].as_ptr()), i);
+        let a2 = _mm256_mul_ps(a, a);
+        let q = _mm256_fmadd_ps(
+            _mm256_fmadd_ps(coefficient(3), a, coefficient(2)),
+            a2,
+            _mm256_fmadd_ps(coefficient(1), a, coefficient(0)),
+        );
+        _mm256_add_ps(_mm256_set1_ps(0.5), _mm256_xor_ps(q, sign))
     }
 
     #[inline(always)]
@@ -187,6 +260,18 @@ mod variants {
         /// g_t = η·(y_t − σ(s_t)), zero for lanes not live.
         #[inline(always)]
         unsafe fn gradients(&self, s: __m256, table: &[f32], lr: f32) -> __m256 {
+            self.gradients_with::<false>(s, table, &[[0.0; 8]; 4], lr)
+        }
+
+        /// The same with σ from `cubic` when `CUBIC`.
+        #[inline(always)]
+        unsafe fn gradients_with<const CUBIC: bool>(
+            &self,
+            s: __m256,
+            table: &[f32],
+            cubic: &[[f32; 8]; 4],
+            lr: f32,
+        ) -> __m256 {
             let live = _mm256_cmpgt_epi32(
                 _mm256_and_si256(
                     _mm256_set1_epi32(self.live as i32),
@@ -197,7 +282,14 @@ mod variants {
             let labels = _mm256_castps128_ps256(_mm_set_ss(1.0));
             let g = _mm256_mul_ps(
                 _mm256_set1_ps(lr),
-                _mm256_sub_ps(labels, sigmoid8(s, table)),
+                _mm256_sub_ps(
+                    labels,
+                    if CUBIC {
+                        sigmoid8_cubic(s, cubic)
+                    } else {
+                        sigmoid8(s, table)
+                    },
+                ),
             );
             _mm256_and_ps(g, _mm256_castsi256_ps(live))
         }
@@ -482,13 +574,15 @@ mod variants {
 
     /// `pipelined`: live targets distinct, no context equal to the one before it.
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn pipelined(
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn pipelined<const CUBIC: bool>(
         u: *mut f32,
         v: *mut f32,
         center: u32,
         contexts: &[u32],
         noise: &[u32],
         table: &[f32],
+        cubic: &[[f32; 8]; 4],
         lr: f32,
     ) {
         let targets = Targets::new(v, center, noise);
@@ -496,12 +590,13 @@ mod variants {
         let mut ur = load(input);
         let mut s = targets.scores(&ur, None);
         for r in 0..contexts.len() {
-            let g = targets.gradients(s, table, lr);
+            let g = targets.gradients_with::<CUBIC>(s, table, cubic, lr);
             // The next context's scores against the rows before this update, and u_{r+1}·u_r.
             let next = contexts.get(r + 1).map(|&c| {
                 let row = u.add(c as usize * S);
                 let next_u = load(row);
-                let scores: [f32; 8] = std::mem::transmute(targets.scores(&next_u, Some(input)));
+                let scores: [f32; 8] =
+                    std::mem::transmute::<__m256, [f32; 8]>(targets.scores(&next_u, Some(input)));
                 (row, next_u, scores)
             });
             add(input, &targets.apply(&ur, g));
@@ -509,6 +604,180 @@ mod variants {
                 let a = _mm256_loadu_ps(scores.as_ptr());
                 s = _mm256_fmadd_ps(g, _mm256_set1_ps(scores[TARGETS]), a);
                 (input, ur) = (row, next_u);
+            }
+        }
+    }
+
+    /// Ablations of `pipelined-cubic` (`MODE`): 1 no v_t store, 2 no next scores (s fixed),
+    /// 3 scores computed but g fixed (no chain).
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn pipelined_ablation<const MODE: u8>(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        cubic: &[[f32; 8]; 4],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let mut input = u.add(contexts[0] as usize * S);
+        let mut ur = load(input);
+        let mut s = targets.scores(&ur, None);
+        let fixed = _mm256_set1_ps(0.01);
+        for r in 0..contexts.len() {
+            let g = if MODE == 3 {
+                _mm256_add_ps(fixed, _mm256_mul_ps(s, _mm256_setzero_ps()))
+            } else {
+                targets.gradients_with::<true>(s, &[], cubic, lr)
+            };
+            let next = contexts.get(r + 1).map(|&c| {
+                let row = u.add(c as usize * S);
+                let next_u = load(row);
+                let scores: [f32; 8] = if MODE == 2 {
+                    [0.1; 8]
+                } else {
+                    std::mem::transmute::<__m256, [f32; 8]>(targets.scores(&next_u, Some(input)))
+                };
+                (row, next_u, scores)
+            });
+            let mut gradients = [0f32; 8];
+            _mm256_storeu_ps(gradients.as_mut_ptr(), g);
+            let mut e = [_mm512_setzero_ps(); N];
+            for j in (0..TARGETS).filter(|&j| targets.is_live(j)) {
+                let (g, row) = (_mm512_set1_ps(gradients[j]), targets.rows[j]);
+                for i in 0..N {
+                    let v = _mm512_load_ps(row.add(16 * i));
+                    e[i] = _mm512_fmadd_ps(g, v, e[i]);
+                    let updated = _mm512_fmadd_ps(g, ur[i], v);
+                    if MODE != 1 {
+                        _mm512_store_ps(row.add(16 * i), updated);
+                    } else {
+                        e[i] = _mm512_add_ps(e[i], updated);
+                    }
+                }
+            }
+            add(input, &e);
+            if let Some((row, next_u, scores)) = next {
+                let a = _mm256_loadu_ps(scores.as_ptr());
+                s = _mm256_fmadd_ps(g, _mm256_set1_ps(scores[TARGETS]), a);
+                (input, ur) = (row, next_u);
+            }
+        }
+    }
+
+    /// `pipelined-fused-cubic`: `pipelined-cubic` with context r + 1's dot products taken in
+    /// context r's update pass, against the rows as loaded there (before the update), and
+    /// u_{r+1}·u_r from registers: each target row is loaded once a context.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn pipelined_fused(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        cubic: &[[f32; 8]; 4],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let mut input = u.add(contexts[0] as usize * S);
+        let mut ur = load(input);
+        let mut s = targets.scores(&ur, None);
+        for r in 0..contexts.len() {
+            let g = targets.gradients_with::<true>(s, &[], cubic, lr);
+            let mut gradients = [0f32; 8];
+            _mm256_storeu_ps(gradients.as_mut_ptr(), g);
+            let next = contexts.get(r + 1).map(|&c| u.add(c as usize * S));
+            let un = match next {
+                Some(row) => load(row),
+                None => ur,
+            };
+            let mut e = [_mm512_setzero_ps(); N];
+            let mut sums = [_mm512_setzero_ps(); 8];
+            for j in (0..TARGETS).filter(|&j| targets.is_live(j)) {
+                let (g, row) = (_mm512_set1_ps(gradients[j]), targets.rows[j]);
+                let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+                for i in 0..N {
+                    let v = _mm512_load_ps(row.add(16 * i));
+                    if i % 2 == 0 {
+                        even = _mm512_fmadd_ps(un[i], v, even);
+                    } else {
+                        odd = _mm512_fmadd_ps(un[i], v, odd);
+                    }
+                    e[i] = _mm512_fmadd_ps(g, v, e[i]);
+                    _mm512_store_ps(row.add(16 * i), _mm512_fmadd_ps(g, ur[i], v));
+                }
+                sums[j] = _mm512_add_ps(even, odd);
+            }
+            add(input, &e);
+            if let Some(row) = next {
+                let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+                for i in 0..N {
+                    if i % 2 == 0 {
+                        even = _mm512_fmadd_ps(un[i], ur[i], even);
+                    } else {
+                        odd = _mm512_fmadd_ps(un[i], ur[i], odd);
+                    }
+                }
+                sums[TARGETS] = _mm512_add_ps(even, odd);
+                let scores: [f32; 8] =
+                    std::mem::transmute::<__m256, [f32; 8]>(sum_each(&sums, TARGETS + 1));
+                let a = _mm256_loadu_ps(scores.as_ptr());
+                s = _mm256_fmadd_ps(g, _mm256_set1_ps(scores[TARGETS]), a);
+                (input, ur) = (row, un);
+            }
+        }
+    }
+
+    /// `fused-cubic`: live targets distinct, no context equal to the one before it. Context
+    /// r + 1's dot products are taken in context r's update pass, against the rows just
+    /// written (exact without a correction, but each score waits for the update before it).
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn fused(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        cubic: &[[f32; 8]; 4],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let mut input = u.add(contexts[0] as usize * S);
+        let mut ur = load(input);
+        let mut s = targets.scores(&ur, None);
+        for r in 0..contexts.len() {
+            let g = targets.gradients_with::<true>(s, &[], cubic, lr);
+            let mut gradients = [0f32; 8];
+            _mm256_storeu_ps(gradients.as_mut_ptr(), g);
+            let next = contexts.get(r + 1).map(|&c| u.add(c as usize * S));
+            let un = match next {
+                Some(row) => load(row),
+                None => ur,
+            };
+            let mut e = [_mm512_setzero_ps(); N];
+            let mut sums = [_mm512_setzero_ps(); 8];
+            for j in (0..TARGETS).filter(|&j| targets.is_live(j)) {
+                let (g, row) = (_mm512_set1_ps(gradients[j]), targets.rows[j]);
+                let (mut even, mut odd) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+                for i in 0..N {
+                    let v = _mm512_load_ps(row.add(16 * i));
+                    e[i] = _mm512_fmadd_ps(g, v, e[i]);
+                    let updated = _mm512_fmadd_ps(g, ur[i], v);
+                    _mm512_store_ps(row.add(16 * i), updated);
+                    if i % 2 == 0 {
+                        even = _mm512_fmadd_ps(un[i], updated, even);
+                    } else {
+                        odd = _mm512_fmadd_ps(un[i], updated, odd);
+                    }
+                }
+                sums[j] = _mm512_add_ps(even, odd);
+            }
+            add(input, &e);
+            if let Some(row) = next {
+                s = sum_each(&sums, TARGETS);
+                (input, ur) = (row, un);
             }
         }
     }
@@ -580,12 +849,18 @@ mod variants {
         BatchedContext,
         GramWindow,
         Pipelined,
+        PipelinedCubic,
+        PipelinedFusedCubic,
+        FusedCubic,
+        AblNoStore,
+        AblNoScores,
+        AblNoChain,
         TwoAhead,
         GramBlocked,
     }
 
     impl Variant {
-        pub const ALL: [Variant; 10] = [
+        pub const ALL: [Variant; 16] = [
             Variant::Reference,
             Variant::NoVStore,
             Variant::ConstantG,
@@ -594,6 +869,12 @@ mod variants {
             Variant::BatchedContext,
             Variant::GramWindow,
             Variant::Pipelined,
+            Variant::PipelinedCubic,
+            Variant::PipelinedFusedCubic,
+            Variant::FusedCubic,
+            Variant::AblNoStore,
+            Variant::AblNoScores,
+            Variant::AblNoChain,
             Variant::TwoAhead,
             Variant::GramBlocked,
         ];
@@ -608,6 +889,12 @@ mod variants {
                 Variant::BatchedContext => "batched-context (exact)",
                 Variant::GramWindow => "gram-window (exact)",
                 Variant::Pipelined => "pipelined (exact)",
+                Variant::PipelinedCubic => "pipelined-cubic (σ to 4e-5)",
+                Variant::PipelinedFusedCubic => "pipelined-fused-cubic (σ to 4e-5)",
+                Variant::FusedCubic => "fused-cubic (σ to 4e-5)",
+                Variant::AblNoStore => "p-c no-v-store (ablation)",
+                Variant::AblNoScores => "p-c no-scores (ablation)",
+                Variant::AblNoChain => "p-c no-chain (ablation)",
                 Variant::TwoAhead => "two-ahead (exact)",
                 Variant::GramBlocked => "gram-blocked (exact)",
             }
@@ -620,6 +907,9 @@ mod variants {
                     | Variant::BatchedContext
                     | Variant::GramWindow
                     | Variant::Pipelined
+                    | Variant::PipelinedCubic
+                    | Variant::PipelinedFusedCubic
+                    | Variant::FusedCubic
                     | Variant::TwoAhead
                     | Variant::GramBlocked
             )
@@ -669,6 +959,7 @@ mod variants {
         contexts: &[u32],
         noise: &[u32],
         table: &[f32],
+        cubic: &[[f32; 8]; 4],
         scratch: &mut Matrix,
     ) {
         let (up, vp, lr) = (u.ptr(), v.ptr(), 0.025);
@@ -686,7 +977,25 @@ mod variants {
                 gram_window(up, vp, center, contexts, noise, table, lr, scratch.ptr())
             }
             Variant::Pipelined if exact_batch() => {
-                pipelined(up, vp, center, contexts, noise, table, lr)
+                pipelined::<false>(up, vp, center, contexts, noise, table, cubic, lr)
+            }
+            Variant::PipelinedCubic if exact_batch() => {
+                pipelined::<true>(up, vp, center, contexts, noise, table, cubic, lr)
+            }
+            Variant::PipelinedFusedCubic if exact_batch() => {
+                pipelined_fused(up, vp, center, contexts, noise, cubic, lr)
+            }
+            Variant::FusedCubic if exact_batch() => {
+                fused(up, vp, center, contexts, noise, cubic, lr)
+            }
+            Variant::AblNoStore if exact_batch() => {
+                pipelined_ablation::<1>(up, vp, center, contexts, noise, cubic, lr)
+            }
+            Variant::AblNoScores if exact_batch() => {
+                pipelined_ablation::<2>(up, vp, center, contexts, noise, cubic, lr)
+            }
+            Variant::AblNoChain if exact_batch() => {
+                pipelined_ablation::<3>(up, vp, center, contexts, noise, cubic, lr)
             }
             Variant::GramBlocked if exact_batch() => {
                 gram_blocked(up, vp, center, contexts, noise, table, lr)
@@ -721,22 +1030,40 @@ fn main() {
     let table: Vec<f32> = (0..4097)
         .map(|i| 1.0 / (1.0 + (-(i as f32 / 256.0 - 8.0)).exp()))
         .collect();
+    let cubic = variants::cubic_sigmoid();
     let rows: u64 = std::env::var("ROWS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(4096);
-    let windows = 2_000_000usize;
+    // `cargo test --benches` (no `--bench` argument) checks the variants on fewer windows.
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let windows = if measuring { 2_000_000usize } else { 200_000 };
     let tokens: Vec<u32> = (0..windows).map(|_| (next() % rows) as u32).collect();
     let noise: Vec<u32> = (0..windows * 5).map(|_| (next() % rows) as u32).collect();
     let reach: Vec<usize> = (0..windows).map(|_| 1 + (next() % 5) as usize).collect();
     let mut scratch = Matrix::new(M, 0);
+    // VARIANTS=reference,pipelined runs only those (names up to the first space).
+    let only = std::env::var("VARIANTS").ok();
+    let chosen = |variant: Variant| {
+        let name = variant.name().split(' ').next().unwrap_or_default();
+        variant == Variant::Reference
+            || only
+                .as_deref()
+                .is_none_or(|list| list.split(',').any(|n| n == name))
+    };
     let mut reference: Option<Vec<f32>> = None;
     // Rounds alternate the variants so that the VM's drift hits all alike; medians.
-    const ROUNDS: usize = 3;
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     let mut rates = vec![Vec::new(); Variant::ALL.len()];
     let mut deviations = vec![String::new(); Variant::ALL.len()];
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         for (index, variant) in Variant::ALL.into_iter().enumerate() {
+            if !chosen(variant) {
+                continue;
+            }
             let (mut u, mut v) = (Matrix::new(rows as usize, 0), Matrix::new(rows as usize, 7));
             let mut contexts = Vec::with_capacity(10);
             let mut pairs = 0u64;
@@ -751,7 +1078,8 @@ fn main() {
                 unsafe {
                     let (center, scratch) = (tokens[i], &mut scratch);
                     train(
-                        variant, &mut u, &mut v, center, &contexts, negatives, &table, scratch,
+                        variant, &mut u, &mut v, center, &contexts, negatives, &table, &cubic,
+                        scratch,
                     );
                 }
                 pairs += contexts.len() as u64 * 6;
@@ -774,10 +1102,26 @@ fn main() {
             }
         }
     }
+    let reference_rates = rates[0].clone();
     for ((variant, mut rates), deviation) in Variant::ALL.into_iter().zip(rates).zip(deviations) {
+        if rates.is_empty() {
+            continue;
+        }
+        // This VM's speed drifts within seconds: the ratio to the reference run just
+        // before, round by round, is steadier than either rate.
+        let mut ratios: Vec<f64> = rates
+            .iter()
+            .zip(&reference_rates)
+            .map(|(a, b)| a / b)
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let ratio = ratios[ratios.len() / 2];
         rates.sort_by(f64::total_cmp);
         let median = rates[rates.len() / 2];
-        println!("{:28} {median:6.1} M pairs/s  {deviation}", variant.name());
+        println!(
+            "{:28} {median:6.1} M pairs/s  {ratio:5.2}×  {deviation}",
+            variant.name()
+        );
     }
 }
 

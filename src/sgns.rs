@@ -379,12 +379,14 @@ impl Step {
 ///   s_{r+1,t} = u_{r+1}·v_t + g_{r,t}·h      (times 1 − ηλ on v_t with an ℓ2 penalty),
 ///
 /// the same scores as word2vec's sequential step, now computed while context r is still
-/// being applied. The K + 1 sums are reduced together and σ is one 8-lane gather from
-/// the table. Measured in `benches/window_variants.rs` (the kernel's windows, 4,096 rows):
-/// 67–71 → 84–85 M pairs/s. A group whose targets repeat a row, or has more than 8, goes
-/// pair by pair; so does a context equal to the one before it (its row is not yet
-/// updated when the next scores are taken). With AVX2's sixteen registers u and e do not
-/// all fit (dim 100 needs 14 each); the compiler keeps the rest in L1.
+/// being applied. The K + 1 sums are reduced together and σ is taken for all eight lanes
+/// at once (`SigmoidTable::sigmoid8`, no memory access). Measured in
+/// `benches/window_variants.rs` (the kernel's windows, 4,096 rows): 67–71 → 84–85 M pairs/s
+/// for the pipelining; the cubic σ's permutes in place of a table's gather, 1.07–1.09× →
+/// 1.13–1.19× the pair-by-pair loop on Zen 5. A group whose targets repeat a row, or has
+/// more than 8, goes pair by pair; so does a context equal to the one before it (its row
+/// is not yet updated when the next scores are taken). With AVX2's sixteen registers u
+/// and e do not all fit (dim 100 needs 14 each); the compiler keeps the rest in L1.
 #[cfg(target_arch = "x86_64")]
 mod vector {
     use super::{targets, Loss, Step, Window};
@@ -677,7 +679,7 @@ mod vector {
             _mm256_setzero_si256(),
         ));
         // g_t = η·σ(−s_t) for the center, −η·σ(s_t) for a negative, 0 for a skipped one
-        // (`SigmoidTable::gradient`): a sign flip, the table and one product.
+        // (`SigmoidTable::gradient`): a sign flip, σ and one product.
         let flip = _mm256_castsi256_ps(_mm256_setr_epi32(i32::MIN, 0, 0, 0, 0, 0, 0, 0));
         let scale = _mm256_and_ps(
             // η in lane 0, −η in the others.
