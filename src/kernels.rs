@@ -190,11 +190,11 @@ const LOSS_RESOLUTION: f32 = 256.0;
 /// σ is odd about ½: σ(x) = ½ + sign(x)·q(|x|) with q(a) = σ(a) − ½. On each unit segment
 /// [i, i + 1) of a = |x|, i < 8, q is the cubic c₀ + c₁a + c₂a² + c₃a³ through q at the
 /// segment's four Chebyshev nodes i + ½ + ½·cos((2k + 1)π/8): at most 3.7·10⁻⁵ off there
-/// (a 4,097-entry table, as before, was 5·10⁻⁴ off). Each coefficient is one 8-lane register
-/// indexed by the segment, so `sigmoid8` reads no memory: a permute replaces the gather
-/// that a table needs, whose latency was on the SGNS step's critical path (score → σ →
-/// gradient → next score); on the Zen 5 of `benches/window_variants.rs` the step ran 8 %
-/// faster for it. The loss, off that path, is a 4,097-entry table over [−8, 8].
+/// (a 4,097-entry table, as before, was 5·10⁻⁴ off). Each coefficient is one 8-lane
+/// register indexed by the segment, so `sigmoid8` makes no load that depends on x: a
+/// permute replaces the gather that a table needs, whose latency was on the SGNS step's
+/// critical path (score → σ → gradient → next score); on the Zen 5 of
+/// `benches/window_variants.rs` the step ran 5–10 % faster for it. The loss, off that path, is a 4,097-entry table over [−8, 8].
 #[derive(Debug, Clone)]
 pub struct SigmoidTable {
     /// `cubic[k][i]`: cₖ of segment i.
@@ -268,7 +268,8 @@ impl SigmoidTable {
 
     /// σ of eight values at once: the segment index picks each coefficient out of its
     /// register (`vpermps`), and the cubic is two levels of fused multiply-adds beside a²
-    /// (Estrin's scheme): seven dependent instructions from x to σ, none a memory access.
+    /// (Estrin's scheme): eight dependent instructions from x to σ, none a load that waits on
+    /// x (the coefficients' loads depend on nothing and are hoisted out of loops).
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA.
