@@ -194,7 +194,8 @@ const LOSS_RESOLUTION: f32 = 256.0;
 /// register indexed by the segment, so `sigmoid8` makes no load that depends on x: a
 /// permute replaces the gather that a table needs, whose latency was on the SGNS step's
 /// critical path (score → σ → gradient → next score); on the Zen 5 of
-/// `benches/window_variants.rs` the step ran 5–10 % faster for it. The loss, off that path, is a 4,097-entry table over [−8, 8].
+/// `benches/window_variants.rs` the step ran 5–10 % faster for it. The loss, off that
+/// path, is a 4,097-entry table over [−8, 8].
 #[derive(Debug, Clone)]
 pub struct SigmoidTable {
     /// `cubic[k][i]`: cₖ of segment i.
