@@ -380,7 +380,7 @@ impl Step {
 ///
 /// the same scores as word2vec's sequential step, now computed while context r is still
 /// being applied. The K + 1 sums are reduced together and σ is taken for all eight lanes
-/// at once (`SigmoidTable::sigmoid8`, no memory access). Measured in
+/// at once (`SigmoidTable::sigmoid8`, no load that waits on the scores). Measured in
 /// `benches/window_variants.rs` (the kernel's windows, 4,096 rows): 67–71 → 84–85 M pairs/s
 /// for the pipelining; the cubic σ's permutes in place of a table's gather, 1.07–1.09× →
 /// 1.13–1.19× the pair-by-pair loop on Zen 5. A group whose targets repeat a row, or has
