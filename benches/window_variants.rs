@@ -30,7 +30,7 @@
 //!   update, s_{r+1,t} = u_{r+1}·v_t + g_{r,t}·(u_{r+1}·u_r), computed while context r is
 //!   still being applied: what `sgns::vector` with AVX-512 does, with a table's σ;
 //! - `pipelined-cubic`: the same with the cubic σ, a permute per coefficient instead of a
-//!   gather: what `sgns::vector` does now;
+//!   gather: what `sgns::vector` does for the groups the paired step does not take;
 //! - `pipelined-fused-cubic`: the same with context r + 1's dot products taken inside
 //!   context r's update pass, from the rows it loads anyway, so each target row is loaded
 //!   once a context, not twice;
@@ -43,6 +43,9 @@
 //!   g_{r,t}·(u_{r+2}·u_r) + g_{r+1,t}·(u_{r+2}·u_{r+1}), so that no score waits for the
 //!   stores of the context just before it (measured slower, 64 against 80 M pairs/s: the
 //!   wait for those stores is not what limits the step);
+//! - `paired-cubic`: two contexts a pass over the target rows, each chunk loaded and stored
+//!   once for both, after one pass of dot products for the next two contexts (with their
+//!   products with the two contexts' rows): what `sgns::vector` does for most groups;
 //! - `gram-blocked` (exact): `gram-window` shaped for the registers, one instance per number
 //!   of contexts: the scores context by context, then 16 columns at a time every target
 //!   and context row's chunk loaded once, all e_r and final v_t computed from them and each
@@ -57,13 +60,19 @@
 //! `pipelined-cubic` 1.13–1.19×, `pipelined-fused-cubic` 1.08–1.14× (loading each row once
 //! bought nothing), `fused-cubic` 1.06× (table σ: 0.96×); ablations against
 //! `pipelined-cubic`'s 1.19×: no v_t stores 1.30×, no scores 1.47×, no σ chain 1.27×.
+//! On an Intel Xeon VM (AVX-512, 2 zmm FMAs a cycle, 3.4–3.5 GHz, 2 MB L2, 2026-12-05),
+//! `ROUNDS=3` to 5: `pipelined-cubic` 1.26–1.28×, `paired-cubic` 1.43× (its first form,
+//! with the dot products inside the update pass, 0.99–1.14×); ablations against
+//! `pipelined-cubic`'s 1.26×: no v_t stores 1.26×, no scores 1.64×, no σ chain 1.38×;
+//! `ROWS=512` 1.24× at 104 M pairs/s against 82–87 at 4,096 rows: here memory costs ~20 %.
+//!
 //! At ~100 M pairs/s a context (6 pairs) takes ~200 cycles for ~140 zmm FMAs, ~100
 //! loads and 49 stores: neither the FMA ports (70 cycles) nor the store port (49) is the
 //! limit; no PMU in the VM says what is.
 //!
 //! `ROWS=512 cargo bench --bench window_variants` trains a vocabulary whose rows fit in
-//! L2 (4,096 rows of U and V take 3.7 MB): it measured no faster either, so the step is not
-//! waiting on memory.
+//! L2 (4,096 rows of U and V take 3.7 MB): on the earlier VMs it measured no faster, so
+//! the step was not waiting on memory there; on the Intel VM it was (above).
 //!
 //! Exact variants take `reference` for windows whose contexts or targets repeat a row.
 
@@ -838,6 +847,116 @@ mod variants {
         }
     }
 
+    /// `paired-cubic`: two contexts a pass over the target rows. With g_r and g_{r+1}
+    /// known, each 16-value chunk of each v_t is loaded once, takes both contexts' steps
+    /// (e_r += g_r·v_t, v_t += g_r·u_r, e_{r+1} += g_{r+1}·v_t, v_t += g_{r+1}·u_{r+1}) and
+    /// is stored once: half the loads and stores of the rows. Before that pass, one pass
+    /// of dot products takes u_{r+2}·v_t and u_{r+3}·v_t from the same loads, and
+    ///   s_{r+2,t} = u_{r+2}·v_t + g_{r,t}·(u_{r+2}·u_r) + g_{r+1,t}·(u_{r+2}·u_{r+1}),
+    ///   s_{r+3,t} = u_{r+3}·v_t + g_{r,t}·(u_{r+3}·u_r) + g_{r+1,t}·(u_{r+3}·u_{r+1})
+    ///               + g_{r+2,t}·(u_{r+3}·u_{r+2}).
+    /// (Taking those dot products inside the update pass, from the rows as loaded there,
+    /// measured slower, 0.99–1.14× the reference against `pipelined-cubic`'s 1.26×: its 17
+    /// accumulators and 12 gradients do not fit in 32 registers.) Live targets distinct,
+    /// contexts distinct.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn paired(
+        u: *mut f32,
+        v: *mut f32,
+        center: u32,
+        contexts: &[u32],
+        noise: &[u32],
+        cubic: &[[f32; 8]; 4],
+        lr: f32,
+    ) {
+        let targets = Targets::new(v, center, noise);
+        let m = contexts.len();
+        let row = |r: usize| u.add(contexts[r] as usize * S);
+        let gradients = |s: __m256| targets.gradients_with::<true>(s, &[], cubic, lr);
+        let lane = |x: __m256, j: usize| std::mem::transmute::<__m256, [f32; 8]>(x)[j];
+        let mut g0 = gradients(targets.scores(&load(row(0)), None));
+        let mut g1 = _mm256_setzero_ps();
+        if m > 1 {
+            let x = targets.scores(&load(row(1)), Some(row(0)));
+            g1 = gradients(_mm256_fmadd_ps(g0, _mm256_set1_ps(lane(x, TARGETS)), x));
+        }
+        let mut r = 0;
+        while r < m {
+            let pair = r + 1 < m;
+            let (a, b) = (row(r), if pair { row(r + 1) } else { row(r) });
+            // Contexts r + 2 and r + 3 against the rows before this pair's updates: lanes
+            // 0..6 u·v_t, lane 6 u·u_r, lane 7 u·u_{r+1}; and u_{r+3}·u_{r+2}.
+            let ahead = (r + 2 < m).then(|| {
+                let uc = load(row(r + 2));
+                let ud = if r + 3 < m { load(row(r + 3)) } else { uc };
+                let (mut sc, mut sd) = ([_mm512_setzero_ps(); 8], [_mm512_setzero_ps(); 8]);
+                let mut rows = [std::ptr::null::<f32>(); 8];
+                for (to, &from) in rows.iter_mut().zip(&targets.rows) {
+                    *to = from;
+                }
+                (rows[6], rows[7]) = (a, b);
+                for j in 0..8 {
+                    for i in 0..N {
+                        let x = _mm512_load_ps(rows[j].add(16 * i));
+                        sc[j] = _mm512_fmadd_ps(uc[i], x, sc[j]);
+                        sd[j] = _mm512_fmadd_ps(ud[i], x, sd[j]);
+                    }
+                }
+                let mut dc = _mm512_setzero_ps();
+                for i in 0..N {
+                    dc = _mm512_fmadd_ps(ud[i], uc[i], dc);
+                }
+                (sum_each(&sc, 8), sum_each(&sd, 8), _mm512_reduce_add_ps(dc))
+            });
+            let mut ga = [0f32; 8];
+            let mut gb = [0f32; 8];
+            _mm256_storeu_ps(ga.as_mut_ptr(), g0);
+            _mm256_storeu_ps(gb.as_mut_ptr(), g1);
+            for i in 0..N {
+                let ua = _mm512_load_ps(a.add(16 * i));
+                let ub = _mm512_load_ps(b.add(16 * i));
+                let (mut ea, mut eb) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+                // A skipped target has g = 0: its pass stores back what it loads.
+                for j in 0..TARGETS {
+                    let cell = targets.rows[j].add(16 * i);
+                    let mut x = _mm512_load_ps(cell);
+                    let gaj = _mm512_set1_ps(ga[j]);
+                    ea = _mm512_fmadd_ps(gaj, x, ea);
+                    x = _mm512_fmadd_ps(gaj, ua, x);
+                    if pair {
+                        let gbj = _mm512_set1_ps(gb[j]);
+                        eb = _mm512_fmadd_ps(gbj, x, eb);
+                        x = _mm512_fmadd_ps(gbj, ub, x);
+                    }
+                    _mm512_store_ps(cell, x);
+                }
+                _mm512_store_ps(a.add(16 * i), _mm512_add_ps(ua, ea));
+                if pair {
+                    _mm512_store_ps(b.add(16 * i), _mm512_add_ps(ub, eb));
+                }
+            }
+            if let Some((x, y, h)) = ahead {
+                let s = _mm256_fmadd_ps(
+                    g1,
+                    _mm256_set1_ps(lane(x, 7)),
+                    _mm256_fmadd_ps(g0, _mm256_set1_ps(lane(x, 6)), x),
+                );
+                let g2 = gradients(s);
+                let s = _mm256_fmadd_ps(
+                    g2,
+                    _mm256_set1_ps(h),
+                    _mm256_fmadd_ps(
+                        g1,
+                        _mm256_set1_ps(lane(y, 7)),
+                        _mm256_fmadd_ps(g0, _mm256_set1_ps(lane(y, 6)), y),
+                    ),
+                );
+                (g0, g1) = (g2, gradients(s));
+            }
+            r += 2;
+        }
+    }
+
     /// A way to train one window.
     #[derive(Clone, Copy, PartialEq)]
     pub enum Variant {
@@ -857,10 +976,11 @@ mod variants {
         AblNoChain,
         TwoAhead,
         GramBlocked,
+        PairedCubic,
     }
 
     impl Variant {
-        pub const ALL: [Variant; 16] = [
+        pub const ALL: [Variant; 17] = [
             Variant::Reference,
             Variant::NoVStore,
             Variant::ConstantG,
@@ -877,6 +997,7 @@ mod variants {
             Variant::AblNoChain,
             Variant::TwoAhead,
             Variant::GramBlocked,
+            Variant::PairedCubic,
         ];
 
         pub fn name(self) -> &'static str {
@@ -897,6 +1018,7 @@ mod variants {
                 Variant::AblNoChain => "p-c no-chain (ablation)",
                 Variant::TwoAhead => "two-ahead (exact)",
                 Variant::GramBlocked => "gram-blocked (exact)",
+                Variant::PairedCubic => "paired-cubic (σ to 4e-5)",
             }
         }
 
@@ -912,6 +1034,7 @@ mod variants {
                     | Variant::FusedCubic
                     | Variant::TwoAhead
                     | Variant::GramBlocked
+                    | Variant::PairedCubic
             )
         }
     }
@@ -1002,6 +1125,9 @@ mod variants {
             }
             Variant::TwoAhead if exact_batch() => {
                 two_ahead(up, vp, center, contexts, noise, table, lr)
+            }
+            Variant::PairedCubic if exact_batch() => {
+                paired(up, vp, center, contexts, noise, cubic, lr)
             }
             _ => pairwise::<0>(up, vp, center, contexts, noise, table, lr),
         }

@@ -254,6 +254,8 @@ struct Worker {
     step_scratch: sgns::Scratch,
     contexts: Vec<u32>,
     noise: Vec<u32>,
+    /// The next window's negatives, drawn one window ahead.
+    noise_ahead: Vec<u32>,
 }
 
 impl Worker {
@@ -264,6 +266,7 @@ impl Worker {
             step_scratch: sgns::Scratch::default(),
             contexts: Vec::new(),
             noise: Vec::new(),
+            noise_ahead: Vec::new(),
         }
     }
 }
@@ -334,6 +337,7 @@ impl Trainer<'_> {
             step_scratch,
             contexts,
             noise,
+            noise_ahead,
             ..
         } = worker;
         let mut step = Step {
@@ -345,8 +349,26 @@ impl Trainer<'_> {
             simd: self.simd,
         };
         let mut loss = Loss::default();
+        let end = centers.end;
+        let mut drawn_ahead = None;
         for center_pos in centers {
-            let b = self.draw_window(&step, rows, center_pos, rng, noise);
+            let b = match drawn_ahead.take() {
+                Some(b) => {
+                    std::mem::swap(noise, noise_ahead);
+                    b
+                }
+                None => self.draw_window(&step, rows, center_pos, rng, noise),
+            };
+            // The next window's draws now, in the same order of draws (so the same output),
+            // so that its negatives' rows are on their way while this window trains: 1.2 %
+            // faster on 1 thread on an Intel Xeon VM (7 alternating pairs; on a Zen 5 VM,
+            // whose L3 is nearer, it had measured 0.98×).
+            if center_pos + 1 < end {
+                drawn_ahead = Some(self.draw_window(&step, rows, center_pos + 1, rng, noise_ahead));
+                for &negative in noise_ahead.iter() {
+                    outputs.prefetch_row(negative);
+                }
+            }
             // The rows the next windows meet first: the next center's target row and the
             // context entering the window.
             if let Some(&next) = rows.get(center_pos + 1) {
@@ -381,9 +403,7 @@ impl Trainer<'_> {
     }
 
     /// Draws the window size b of the center at `center_pos`, uniform in 1..=window as in
-    /// word2vec, and the negatives its window needs into `noise`. (Prefetching the negatives'
-    /// rows measured slower: on a small vocabulary they are in L2 already, and seven
-    /// prefetches a row fill the line buffers.)
+    /// word2vec, and the negatives its window needs into `noise`.
     fn draw_window(
         &self,
         step: &Step,
