@@ -762,16 +762,17 @@ mod vector {
     ) {
         let m = contexts.len();
         let row = |r: usize| inputs.row_ptr(contexts[r]);
-        let mut g0 = gradients.of(
-            scores::<W, N>(&load::<W, N>(row(0)), targets, None).0,
-            sigmoid,
-        );
+        let (gram0, gram1) = (PAIRED, PAIRED + 1);
+        // The first two contexts' scores in one pass, with u_1·u_0.
+        let (x, y, _) = scores_ahead::<W, N>(targets, row(0), row(1.min(m - 1)), row(0), row(0));
+        let mut g0 = gradients.of(x, sigmoid);
         let mut g1 = _mm256_setzero_ps();
         if m > 1 {
-            let (a, h) = scores::<W, N>(&load::<W, N>(row(1)), targets, Some(row(0)));
-            g1 = gradients.of(_mm256_fmadd_ps(g0, _mm256_set1_ps(h), a), sigmoid);
+            g1 = gradients.of(
+                _mm256_fmadd_ps(g0, _mm256_set1_ps(lane(y, gram0)), y),
+                sigmoid,
+            );
         }
-        let (gram0, gram1) = (PAIRED, PAIRED + 1);
         for r in (0..m).step_by(2) {
             let (a, b) = (row(r), row((r + 1).min(m - 1)));
             // Contexts r + 2 and r + 3 against the rows before this pair's updates.
