@@ -402,11 +402,12 @@ impl Step {
 ///               + g_{r+2,t}·(u_{r+3}·u_{r+2}).
 ///
 /// It takes groups of at most six targets (fewer are padded by skipped copies of the
-/// center's row; the two other lanes hold the products with u_r and u_{r+1}), distinct
-/// contexts, no ℓ2 penalty and no loss measured (one window in 16); the rest go one
-/// context at a time as above. `embed` of E. coli k 6: 1.05–1.07× on 1 thread with AVX-512,
-/// 1.08× with AVX2, 1.05× on 2 threads (Intel Xeon VM, 5–7 alternating pairs); in
-/// `window_variants`, 1.43× the pair-by-pair loop against 1.28× one context at a time.
+/// center's row; the two other lanes hold the products with u_r and u_{r+1}), each context
+/// unlike the three before it, no ℓ2 penalty and no loss measured (one window in 16); the
+/// rest go one context at a time as above. `embed` of E. coli k 6: 1.05–1.07× on 1
+/// thread with AVX-512, 1.08× with AVX2, 1.05× on 2 threads (Intel Xeon VM, 5–7
+/// alternating pairs); in `window_variants`, 1.43× the pair-by-pair loop against 1.28×
+/// one context at a time.
 #[cfg(target_arch = "x86_64")]
 mod vector {
     use super::{targets, Loss, Step, Window};
@@ -594,7 +595,7 @@ mod vector {
                     if count <= PAIRED
                         && step.l2 == 0.0
                         && !step.with_loss
-                        && distinct_contexts(contexts)
+                        && distinct_nearby(contexts)
                     {
                         // Padded to `PAIRED` targets by skipped copies of the center's row.
                         let mut padded = Targets {
@@ -631,9 +632,12 @@ mod vector {
         (0..rows.len()).all(|j| !is_live(j) || (0..j).all(|i| !is_live(i) || rows[i] != rows[j]))
     }
 
-    /// Whether the contexts are distinct rows.
-    fn distinct_contexts(contexts: &[u32]) -> bool {
-        (1..contexts.len()).all(|j| !contexts[..j].contains(&contexts[j]))
+    /// Whether each context differs from the three before it: all the paired step needs,
+    /// since it loads context r + 2's and r + 3's rows before contexts r and r + 1 are
+    /// added in, and corrects r + 3's scores for r + 2's update from the rows, not for a
+    /// change of its own row.
+    fn distinct_nearby(contexts: &[u32]) -> bool {
+        (1..contexts.len()).all(|j| !contexts[j.saturating_sub(3)..j].contains(&contexts[j]))
     }
 
     /// The `N` registers of a row.
@@ -751,7 +755,7 @@ mod vector {
     }
 
     /// The contexts of one group two at a time ("paired", module docs): no ℓ2 penalty, no
-    /// loss measured, distinct contexts, `PAIRED` targets (padded).
+    /// loss measured, each context unlike the three before it, `PAIRED` targets (padded).
     #[inline(always)]
     unsafe fn group_paired<W: Width, const N: usize>(
         inputs: &HogwildMatrix,
@@ -1064,7 +1068,7 @@ mod tests {
     fn every_path_equals_sequential_sgd() {
         let rows = 7;
         // (contexts, noise, share, negatives), center 1.
-        let windows: [(&[u32], &[u32], usize, usize); 10] = [
+        let windows: [(&[u32], &[u32], usize, usize); 12] = [
             // 4 repeats; the center is a negative; context 3 comes twice.
             (&[0, 3, 2, 3, 5], &[4, 4, 1, 5, 0, 3], 2, 2),
             // Distinct targets (the center skipped in the second group); 3 twice in a row.
@@ -1074,12 +1078,15 @@ mod tests {
             // A group per context.
             (&[6, 2, 5], &[0, 4, 2, 3, 5, 6], 1, 2),
             // Distinct contexts, 1 to 6 of them (the paired path's odd and even ends), the
-            // center skipped once.
+            // center skipped once; then a context 4 after its repeat (paired) and 3 after
+            // (not).
             (&[4], &[0, 3], usize::MAX, 2),
             (&[4, 0], &[2, 3], usize::MAX, 2),
             (&[4, 0, 6], &[1, 3], usize::MAX, 2),
             (&[4, 0, 6, 2], &[5, 3], usize::MAX, 2),
             (&[4, 0, 6, 2, 1, 3], &[5, 6], usize::MAX, 2),
+            (&[4, 0, 6, 2, 4, 3, 0], &[5, 6], usize::MAX, 2),
+            (&[4, 0, 6, 4, 1], &[5, 6], usize::MAX, 2),
             // K = 5, the default: six targets, the paired path's full width.
             (&[4, 0, 6, 2, 1], &[0, 2, 3, 5, 6], usize::MAX, 5),
         ];
