@@ -385,9 +385,9 @@ impl Step {
 /// for the pipelining; the cubic σ's permutes in place of a table's gather, 1.07–1.09× →
 /// 1.13–1.19× the pair-by-pair loop on Zen 5. A group whose targets repeat a row, or has
 /// more than 8, goes pair by pair; a context equal to the one before it has its scores
-/// taken after that one's update (its row is not yet updated when the next scores are
-/// taken). With AVX2's sixteen registers u and e do not all fit (dim 100 needs 14 each);
-/// the compiler keeps the rest in L1.
+/// taken after that one's update, not ahead (ahead, its own row would miss the update).
+/// With AVX2's sixteen registers u and e do not all fit (dim 100 needs 14 each); the
+/// compiler keeps the rest in L1.
 ///
 /// Most groups go two contexts a pass ("paired"): with g_r and g_{r+1} known, each chunk
 /// of each target row is loaded once, takes both contexts' steps and is stored once, half
@@ -401,10 +401,10 @@ impl Step {
 ///   s_{r+3,t} = u_{r+3}·v_t + g_{r,t}·(u_{r+3}·u_r) + g_{r+1,t}·(u_{r+3}·u_{r+1})
 ///               + g_{r+2,t}·(u_{r+3}·u_{r+2}).
 ///
-/// It takes groups of at most six targets (fewer are padded by skipped copies of the
-/// center's row; the two other lanes hold the products with u_r and u_{r+1}), each context
-/// unlike the three before it, no ℓ2 penalty and no loss measured (one window in 16); the
-/// rest go one context at a time as above. `embed` of E. coli k 6: 1.05–1.07× on 1
+/// It takes groups of two or more contexts, each unlike the three before it, and at most
+/// six targets (fewer are padded by skipped copies of the center's row; the two other
+/// lanes hold the products with u_r and u_{r+1}), with no ℓ2 penalty and no loss measured
+/// (one window in 16); the rest go one context at a time as above. `embed` of E. coli k 6: 1.05–1.07× on 1
 /// thread with AVX-512, 1.08× with AVX2, 1.05× on 2 threads (Intel Xeon VM, 5–7
 /// alternating pairs); in `window_variants`, 1.43× the pair-by-pair loop against 1.28×
 /// one context at a time.
@@ -593,6 +593,7 @@ mod vector {
                     let targets = Targets { rows, count, live };
                     let gradients = Gradients::new(step, &targets);
                     if count <= PAIRED
+                        && contexts.len() > 1
                         && step.l2 == 0.0
                         && !step.with_loss
                         && distinct_nearby(contexts)
@@ -755,7 +756,8 @@ mod vector {
     }
 
     /// The contexts of one group two at a time ("paired", module docs): no ℓ2 penalty, no
-    /// loss measured, each context unlike the three before it, `PAIRED` targets (padded).
+    /// loss measured, two or more contexts, each unlike the three before it, `PAIRED`
+    /// targets (padded).
     #[inline(always)]
     unsafe fn group_paired<W: Width, const N: usize>(
         inputs: &HogwildMatrix,

@@ -363,11 +363,15 @@ impl Trainer<'_> {
             // so that its negatives' rows are on their way while this window trains: 1.2 %
             // faster on 1 thread on an Intel Xeon VM (7 alternating pairs; on a Zen 5 VM,
             // whose L3 is nearer, it had measured 0.98×); without the prefetches 0.958×.
-            // Drawing two or four windows ahead did no better (0.996×, 0.965×).
+            // Drawing two or four windows ahead did no better (0.996×, 0.965×). With a draw
+            // per context (`--share-negatives 1`, 30 rows a window) the prefetches would
+            // fill the line buffers: that mode had measured slower with them.
             if center_pos + 1 < end {
                 drawn_ahead = Some(self.draw_window(&step, rows, center_pos + 1, rng, noise_ahead));
-                for &negative in noise_ahead.iter() {
-                    outputs.prefetch_row(negative);
+                if noise_ahead.len() <= step.negatives {
+                    for &negative in noise_ahead.iter() {
+                        outputs.prefetch_row(negative);
+                    }
                 }
             }
             // The rows the next windows meet first: the next center's target row and the
