@@ -604,7 +604,7 @@ mod vector {
                             ..targets
                         };
                         padded.rows[count..PAIRED].fill(rows[0]);
-                        group_paired::<W, N>(inputs, contexts, &padded, &gradients, sigmoid);
+                        group_paired::<W, N>(step, inputs, contexts, &padded, &gradients, sigmoid);
                     } else {
                         group_pipelined::<W, N>(
                             step, inputs, contexts, &targets, &gradients, sigmoid, loss,
@@ -760,6 +760,7 @@ mod vector {
     /// targets (padded).
     #[inline(always)]
     unsafe fn group_paired<W: Width, const N: usize>(
+        step: &Step,
         inputs: &HogwildMatrix,
         contexts: &[u32],
         targets: &Targets,
@@ -787,7 +788,8 @@ mod vector {
             if r + 1 < m {
                 apply_pair::<W, N>(targets, a, b, g0, g1);
             } else {
-                apply_pair::<W, N>(targets, a, a, g0, _mm256_setzero_ps());
+                // The odd last context alone (no ℓ2 here: `step` only for its signature).
+                apply::<W, N>(step, a, &load::<W, N>(a), targets, g0);
             }
             if let Some((x, y, h)) = ahead {
                 let s = _mm256_fmadd_ps(
@@ -852,8 +854,7 @@ mod vector {
     /// values at a time: v_t is loaded once, e_a += g_a·v_t, v_t += g_a·u_a,
     /// e_b += g_b·v_t, v_t += g_b·u_b, stored once; then U[a] += e_a, U[b] += e_b. A
     /// skipped target (g = 0) is a copy of the center's row, which comes first: it stores
-    /// back what the center's step stored. With b = a and g_b = 0, context a alone (U[b]
-    /// is stored first, so U[a] ends with e_a added).
+    /// back what the center's step stored.
     #[inline(always)]
     unsafe fn apply_pair<W: Width, const N: usize>(
         targets: &Targets,
