@@ -87,6 +87,7 @@ fn sgns_step(c: &mut Criterion) {
         center: 0,
         contexts: &contexts,
         noise: &noise,
+        ahead: Default::default(),
     };
     let pseudo_random =
         |i: usize| ((i.wrapping_mul(2_654_435_761) % 1000) as f32 / 1000.0 - 0.5) / 5.0;

@@ -74,6 +74,16 @@
 //! L2 (4,096 rows of U and V take 3.7 MB): on the earlier VMs it measured no faster, so
 //! the step was not waiting on memory there; on the Intel VM it was (above).
 //!
+//! - `paired no-chain`, `paired const-g` (ablations of `paired-cubic`): the update pass
+//!   with fixed gradients, the scores and σ still computed beside it; the update pass
+//!   alone. Intel Xeon VM, 2026-12-05, `ROUNDS=3`: 113.2, 115.8 and 156.9 M pairs/s at
+//!   4,096 rows, 120.1, 120.7 and 181.3 at `ROWS=512`: the σ chain costs ~2 %, the scores
+//!   pass a third. The same ablations in `embed` itself (E. coli k 6, 1 thread) agree:
+//!   no chain 1.057×, no scores pass 1.54×; the scores pass read from rows nobody writes
+//!   (so no load waits for a store) 1.015×, and without its spills 1.00×: it is bound by
+//!   its vector instructions (16 dot products of 7 registers and their reductions a pair
+//!   of contexts), not by latency or memory.
+//!
 //! Exact variants take `reference` for windows whose contexts or targets repeat a row.
 
 // Register-indexed loops (u[i], v[i], e[i] over the row's N vectors) read best as such.
@@ -860,7 +870,7 @@ mod variants {
     /// accumulators and 12 gradients do not fit in 32 registers.) Live targets distinct,
     /// contexts distinct.
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn paired(
+    unsafe fn paired<const MODE: u8>(
         u: *mut f32,
         v: *mut f32,
         center: u32,
@@ -880,13 +890,15 @@ mod variants {
             let x = targets.scores(&load(row(1)), Some(row(0)));
             g1 = gradients(_mm256_fmadd_ps(g0, _mm256_set1_ps(lane(x, TARGETS)), x));
         }
+        let fixed = gradients(_mm256_set1_ps(0.1));
         let mut r = 0;
         while r < m {
             let pair = r + 1 < m;
             let (a, b) = (row(r), if pair { row(r + 1) } else { row(r) });
+            let ahead = if MODE == 2 { None } else { Some(()) };
             // Contexts r + 2 and r + 3 against the rows before this pair's updates: lanes
             // 0..6 u·v_t, lane 6 u·u_r, lane 7 u·u_{r+1}; and u_{r+3}·u_{r+2}.
-            let ahead = (r + 2 < m).then(|| {
+            let ahead = ahead.and((r + 2 < m).then(|| {
                 let uc = load(row(r + 2));
                 let ud = if r + 3 < m { load(row(r + 3)) } else { uc };
                 let (mut sc, mut sd) = ([_mm512_setzero_ps(); 8], [_mm512_setzero_ps(); 8]);
@@ -907,11 +919,12 @@ mod variants {
                     dc = _mm512_fmadd_ps(ud[i], uc[i], dc);
                 }
                 (sum_each(&sc, 8), sum_each(&sd, 8), _mm512_reduce_add_ps(dc))
-            });
+            }));
             let mut ga = [0f32; 8];
             let mut gb = [0f32; 8];
-            _mm256_storeu_ps(ga.as_mut_ptr(), g0);
-            _mm256_storeu_ps(gb.as_mut_ptr(), g1);
+            let (ua_g, ub_g) = if MODE == 0 { (g0, g1) } else { (fixed, fixed) };
+            _mm256_storeu_ps(ga.as_mut_ptr(), ua_g);
+            _mm256_storeu_ps(gb.as_mut_ptr(), ub_g);
             for i in 0..N {
                 let ua = _mm512_load_ps(a.add(16 * i));
                 let ub = _mm512_load_ps(b.add(16 * i));
@@ -955,6 +968,7 @@ mod variants {
             }
             r += 2;
         }
+        std::hint::black_box((g0, g1));
     }
 
     /// A way to train one window.
@@ -977,10 +991,12 @@ mod variants {
         TwoAhead,
         GramBlocked,
         PairedCubic,
+        PairedNoChain,
+        PairedConstG,
     }
 
     impl Variant {
-        pub const ALL: [Variant; 17] = [
+        pub const ALL: [Variant; 19] = [
             Variant::Reference,
             Variant::NoVStore,
             Variant::ConstantG,
@@ -998,6 +1014,8 @@ mod variants {
             Variant::TwoAhead,
             Variant::GramBlocked,
             Variant::PairedCubic,
+            Variant::PairedNoChain,
+            Variant::PairedConstG,
         ];
 
         pub fn name(self) -> &'static str {
@@ -1019,6 +1037,8 @@ mod variants {
                 Variant::TwoAhead => "two-ahead (exact)",
                 Variant::GramBlocked => "gram-blocked (exact)",
                 Variant::PairedCubic => "paired-cubic (σ to 4e-5)",
+                Variant::PairedNoChain => "paired no-chain (ablation)",
+                Variant::PairedConstG => "paired const-g (ablation)",
             }
         }
 
@@ -1127,7 +1147,13 @@ mod variants {
                 two_ahead(up, vp, center, contexts, noise, table, lr)
             }
             Variant::PairedCubic if exact_batch() => {
-                paired(up, vp, center, contexts, noise, cubic, lr)
+                paired::<0>(up, vp, center, contexts, noise, cubic, lr)
+            }
+            Variant::PairedNoChain if exact_batch() => {
+                paired::<1>(up, vp, center, contexts, noise, cubic, lr)
+            }
+            Variant::PairedConstG if exact_batch() => {
+                paired::<2>(up, vp, center, contexts, noise, cubic, lr)
             }
             _ => pairwise::<0>(up, vp, center, contexts, noise, table, lr),
         }

@@ -255,6 +255,7 @@ pub fn train_from_counts(
                             center: windows.centers[current.row],
                             contexts,
                             noise,
+                            ahead: Default::default(),
                         };
                         let next_center = windows.centers[next.row];
                         local.train(1, |inputs, outputs| {

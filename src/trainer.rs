@@ -14,7 +14,7 @@ use crate::interrupt;
 use crate::kernels::SigmoidTable;
 use crate::replica::Matrices;
 use crate::sentences::{below, stream_rng, Scratch, Stream, Tokenizer, SHARD_BASES};
-use crate::sgns::{self, Loss, Simd, Step, Window};
+use crate::sgns::{self, Ahead, Loss, Simd, Step, Window};
 use crate::vocab::{Vocab, NO_ROW};
 use rand::{Rng, RngExt};
 use rayon::prelude::*;
@@ -360,28 +360,24 @@ impl Trainer<'_> {
                 None => self.draw_window(&step, rows, center_pos, rng, noise),
             };
             // The next window's draws now, in the same order of draws (so the same output),
-            // so that its negatives' rows are on their way while this window trains: 1.2 %
-            // faster on 1 thread on an Intel Xeon VM (7 alternating pairs; on a Zen 5 VM,
+            // so that its negatives' rows are on their way while this window trains (the
+            // kernel prefetches them, `sgns::Ahead`): 1.2 % faster on 1 thread on an Intel
+            // Xeon VM when prefetched here at once (7 alternating pairs; on a Zen 5 VM,
             // whose L3 is nearer, it had measured 0.98×); without the prefetches 0.958×.
             // Drawing two or four windows ahead did no better (0.996×, 0.965×). With a draw
             // per context (`--share-negatives 1`, 30 rows a window) the prefetches would
             // fill the line buffers: that mode had measured slower with them.
+            let mut ahead = Ahead::default();
             if center_pos + 1 < end {
                 drawn_ahead = Some(self.draw_window(&step, rows, center_pos + 1, rng, noise_ahead));
                 if noise_ahead.len() <= step.negatives {
-                    for &negative in noise_ahead.iter() {
-                        outputs.prefetch_row(negative);
-                    }
+                    ahead.negatives = noise_ahead;
                 }
             }
-            // The rows the next windows meet first: the next center's target row and the
-            // context entering the window.
-            if let Some(&next) = rows.get(center_pos + 1) {
-                outputs.prefetch_row(next);
-            }
-            if let Some(&entering) = rows.get(center_pos + self.config.window + 1) {
-                inputs.prefetch_row(entering);
-            }
+            // And the rows the next windows meet first: the next center's target row and
+            // the context entering the window.
+            ahead.center = rows.get(center_pos + 1).copied();
+            ahead.context = rows.get(center_pos + self.config.window + 1).copied();
             let (from, to) = (
                 center_pos.saturating_sub(b),
                 (center_pos + b + 1).min(rows.len()),
@@ -394,6 +390,7 @@ impl Trainer<'_> {
                 center: rows[center_pos],
                 contexts,
                 noise,
+                ahead,
             };
             step.train(
                 inputs,
