@@ -895,10 +895,10 @@ mod variants {
         while r < m {
             let pair = r + 1 < m;
             let (a, b) = (row(r), if pair { row(r + 1) } else { row(r) });
-            let ahead = if MODE == 2 { None } else { Some(()) };
             // Contexts r + 2 and r + 3 against the rows before this pair's updates: lanes
             // 0..6 u·v_t, lane 6 u·u_r, lane 7 u·u_{r+1}; and u_{r+3}·u_{r+2}.
-            let ahead = ahead.and((r + 2 < m).then(|| {
+            // `paired const-g` (MODE 2) takes no scores at all.
+            let ahead = (MODE != 2 && r + 2 < m).then(|| {
                 let uc = load(row(r + 2));
                 let ud = if r + 3 < m { load(row(r + 3)) } else { uc };
                 let (mut sc, mut sd) = ([_mm512_setzero_ps(); 8], [_mm512_setzero_ps(); 8]);
@@ -919,7 +919,7 @@ mod variants {
                     dc = _mm512_fmadd_ps(ud[i], uc[i], dc);
                 }
                 (sum_each(&sc, 8), sum_each(&sd, 8), _mm512_reduce_add_ps(dc))
-            }));
+            });
             let mut ga = [0f32; 8];
             let mut gb = [0f32; 8];
             let (ua_g, ub_g) = if MODE == 0 { (g0, g1) } else { (fixed, fixed) };
