@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the hot kernels: 2-bit encoding and reverse complement, alias
-//! draws, and the SGNS update of one window on each SIMD path. Each checks its result before timing it.
+//! draws, and the SGNS update of one window on each SIMD path. Each checks its result
+//! before timing it.
 //!
 //!     cargo bench --bench kernels
 

@@ -14,8 +14,8 @@
 //! ones take σ from a 4,097-entry table, as `embed` did before the cubic σ of
 //! `kernels::SigmoidTable`; `-cubic` ones take that cubic (σ to 4·10⁻⁵, the table to 5·10⁻⁴)
 //! and end within 10⁻³ of the reference too:
-//! - `reference`: word2vec's loop, pair by pair (`sgns::vector` with AVX-512 before the pipelining, and
-//!   still for groups whose targets repeat a row);
+//! - `reference`: word2vec's loop, pair by pair (`sgns::vector` with AVX-512 before the
+//!   pipelining, and still for groups whose targets repeat a row);
 //! - `no-v-store` (ablation): the same without writing v_t back, so no context waits for
 //!   the previous one's stores;
 //! - `constant-g` (ablation): no dot product, reduction or sigmoid; g is a constant;

@@ -4,10 +4,11 @@
 //!
 //! All shared access goes through this type (copying rows out, adding deltas in, dot and
 //! axpy in place) or through `row_ptr`, the raw row pointer the AVX-512 kernel of `sgns`
-//! loads and stores through, so no `&`/`&mut` reference to shared memory is ever formed. Concurrent non-atomic access to the
-//! same `f32` is still a data race in the Rust memory model; it is the race Hogwild is built
-//! on, the one word2vec, gensim and finalfrontier make. On the supported targets an aligned
-//! `f32` load or store is never torn, so a reader sees an old or a new value, never a mix.
+//! loads and stores through, so no `&`/`&mut` reference to shared memory is ever formed.
+//! Concurrent non-atomic access to the same `f32` is still a data race in the Rust memory
+//! model; it is the race Hogwild is built on, the one word2vec, gensim and finalfrontier
+//! make. On the supported targets an aligned `f32` load or store is never torn, so a reader
+//! sees an old or a new value, never a mix.
 
 use crate::kernels;
 use rayon::prelude::*;

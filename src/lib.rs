@@ -1,14 +1,14 @@
 //! kmer2vec: dna2vec-style embeddings of DNA k-mers, learned by skip-gram with negative
 //! sampling, from FASTA/FASTQ to Parquet.
 //!
-//! The modules follow the data flow:
-//! `reader` (FASTA/FASTQ → A/C/G/T runs) → `corpus` (2-bit packed, memory-mapped, k-mer
-//! counts) → `vocab` (rows, subsampling, `alias` noise sampler) → `sentences` (dna2vec
-//! fragments and tokens per epoch) → `trainer` (Hogwild over `hogwild` matrices, or
-//! per-thread `replica`s on small vocabularies; `sgns` window updates on `kernels`) → `model` → `parquet_io` / `word2vec_io` (through
-//! `atomic_file`). `pipeline` strings them together; `similar` queries a model and
-//! `evaluate` checks it (dna2vec's checks, with `alignment` scores); `report` draws it
-//! as one HTML page (`pca` map, `svg` charts).
+//! The modules follow the data flow: `reader` (FASTA/FASTQ → A/C/G/T runs) → `corpus`
+//! (2-bit packed, memory-mapped, k-mer counts) → `vocab` (rows, subsampling, `alias` noise
+//! sampler) → `sentences` (dna2vec fragments and tokens per epoch) → `trainer` (Hogwild
+//! over `hogwild` matrices, or per-thread `replica`s on small vocabularies; `sgns` window
+//! updates on `kernels`) → `model` → `parquet_io` / `word2vec_io` (through `atomic_file`).
+//! `pipeline` strings them together; `similar` queries a model and `evaluate` checks it
+//! (dna2vec's checks, with `alignment` scores); `report` draws it as one HTML page (`pca`
+//! map, `svg` charts).
 
 pub mod alias;
 pub mod alignment;

@@ -28,13 +28,14 @@
 //! | 256 (4) | 3 | 682: 0.948–0.949 | 16,384: 0.708 |
 //! | 256 (4) | 4 | 341: 0.946–0.948 | 8,192: diverged |
 //!
-//! The breaks lie at L·T(T−1)/rows between 32 and 48 on k 6 (at 16 or less it learns as
-//! one thread does), so L = 16·rows / (T(T−1)): 32,768 for k 6 on 2 threads, 5,461 on 4,
-//! 2,048 for k 4 on 2 (k 6 on 3 threads, L = 10,922: 0.697–0.708; two seeds each). A merge streams three copies of both matrices through the cache,
-//! 6·rows·stride floats, so its cost per token grows as T(T−1): 336 bytes a token on 2
-//! threads, 2 KiB on 4, 9 KiB on 8, more than training itself. So replicas serve up to
-//! `REPLICA_MAX_THREADS` threads; above it threads share the matrices (Hogwild: k 6 on 8
-//! threads r 0.698–0.703), as one thread always does.
+//! The breaks lie at L·T(T−1)/rows between 32 and 48 on k 6 (at 16 or less it learns as one
+//! thread does), so L = 16·rows / (T(T−1)): 32,768 for k 6 on 2 threads, 5,461 on 4, 2,048
+//! for k 4 on 2 (k 6 on 3 threads, L = 10,922: 0.697–0.708; two seeds each). A merge
+//! streams three copies of both matrices through the cache, 6·rows·stride floats, so its
+//! cost per token grows as T(T−1): 336 bytes a token on 2 threads, 2 KiB on 4, 9 KiB on 8,
+//! more than training itself. So replicas serve up to `REPLICA_MAX_THREADS` threads; above
+//! it threads share the matrices (Hogwild: k 6 on 8 threads r 0.698–0.703), as one thread
+//! always does.
 //!
 //! A merge is a sweep, block by block. Merging one row at a time instead, between windows
 //! (round the rows, each every L tokens, so that the loads might hide behind training),

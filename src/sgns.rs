@@ -444,12 +444,12 @@ impl Step {
 ///               + g_{r+2,t}·(u_{r+3}·u_{r+2}).
 ///
 /// It takes groups of two or more contexts, each unlike the three before it, and at most
-/// six targets (fewer are padded by skipped copies of the center's row; the two other
-/// lanes hold the products with u_r and u_{r+1}), with no ℓ2 penalty and no loss measured
-/// (one window in 16); the rest go one context at a time as above. `embed` of E. coli k 6: 1.05–1.07× on 1
-/// thread with AVX-512, 1.08× with AVX2, 1.05× on 2 threads (Intel Xeon VM, 5–7
-/// alternating pairs); in `window_variants`, 1.43× the pair-by-pair loop against 1.28×
-/// one context at a time.
+/// six targets (fewer are padded by skipped copies of the center's row; the two other lanes
+/// hold the products with u_r and u_{r+1}), with no ℓ2 penalty and no loss measured (one
+/// window in 64, `trainer::LOSS_EVERY`); the rest go one context at a time as above.
+/// `embed` of E. coli k 6: 1.05–1.07× on 1 thread with AVX-512, 1.08× with AVX2, 1.05× on 2
+/// threads (Intel Xeon VM, 5–7 alternating pairs); in `window_variants`, 1.43× the
+/// pair-by-pair loop against 1.28× one context at a time.
 #[cfg(target_arch = "x86_64")]
 mod vector {
     use super::{targets, Loss, Step, Window};
