@@ -260,19 +260,31 @@ impl HogwildMatrix {
     /// Asks the CPU to start loading a row into cache (a hint: no effect on values).
     #[inline(always)]
     pub fn prefetch_row(&self, row: u32) {
+        self.prefetch_row_of(row, self.stride);
+    }
+
+    /// `prefetch_row` for a caller that knows the stride (`stride()`) as a constant, as the
+    /// vector kernels do: the loop over the row's cache lines then unrolls (seven
+    /// prefetches a row for dim 100, without the loop's count and branch: `embed` of E. coli
+    /// k 6 1.023× and 1.031× on 1 thread, 9 alternating pairs each way, 1.039× on 2 threads,
+    /// 5 pairs; output byte-identical).
+    #[inline(always)]
+    pub fn prefetch_row_of(&self, row: u32, stride: usize) {
+        debug_assert_eq!(stride, self.stride);
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
             const LINE: usize = 64 / std::mem::size_of::<f32>();
             let base = self.row_ptr(row);
-            for offset in (0..self.stride).step_by(LINE) {
-                // SAFETY: SSE is part of x86_64; `offset < stride` keeps the address inside
-                // the row that `row_ptr` checked; a prefetch reads nothing into the program.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(base.add(offset) as *const i8) };
+            for offset in (0..stride).step_by(LINE) {
+                // SAFETY: SSE is part of x86_64; `wrapping_add` makes the address without
+                // any claim that it is in bounds (it is when `stride` is the matrix's), and a
+                // prefetch reads nothing into the program and cannot fault.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(offset) as *const i8) };
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = row;
+        let _ = (row, stride);
     }
 
     /// A copy of the current values (other threads may be writing: each value is an old or

@@ -141,17 +141,24 @@ pub struct Ahead<'a> {
 }
 
 impl Ahead<'_> {
-    /// Prefetches the next `rows` of the rows not yet prefetched, in the order above.
+    /// Prefetches the next `rows` of the rows not yet prefetched, in the order above; `stride`
+    /// is the matrices' (`HogwildMatrix::prefetch_row_of`).
     #[inline(always)]
-    pub fn prefetch(&mut self, rows: usize, inputs: &HogwildMatrix, outputs: &HogwildMatrix) {
+    pub fn prefetch(
+        &mut self,
+        rows: usize,
+        inputs: &HogwildMatrix,
+        outputs: &HogwildMatrix,
+        stride: usize,
+    ) {
         for _ in 0..rows {
             if let Some((&row, rest)) = self.negatives.split_first() {
-                outputs.prefetch_row(row);
+                outputs.prefetch_row_of(row, stride);
                 self.negatives = rest;
             } else if let Some(row) = self.center.take() {
-                outputs.prefetch_row(row);
+                outputs.prefetch_row_of(row, stride);
             } else if let Some(row) = self.context.take() {
-                inputs.prefetch_row(row);
+                inputs.prefetch_row_of(row, stride);
             } else {
                 return;
             }
@@ -336,13 +343,13 @@ impl Step {
                         )
                     }
                     _ => {
-                        { window.ahead }.prefetch(usize::MAX, inputs, outputs);
+                        { window.ahead }.prefetch(usize::MAX, inputs, outputs, inputs.stride());
                         return self.train_avx2(inputs, outputs, window, sigmoid, scratch, loss);
                     }
                 }
             }
         }
-        { window.ahead }.prefetch(usize::MAX, inputs, outputs);
+        { window.ahead }.prefetch(usize::MAX, inputs, outputs, inputs.stride());
         self.train_rows::<false>(inputs, outputs, window, sigmoid, scratch, loss)
     }
 
@@ -723,7 +730,9 @@ mod vector {
                             &padded,
                             &gradients,
                             sigmoid,
-                            &mut || ahead.prefetch(ROWS_AHEAD_PER_PASS, inputs, outputs),
+                            &mut || {
+                                ahead.prefetch(ROWS_AHEAD_PER_PASS, inputs, outputs, W::WIDTH * N)
+                            },
                         );
                     } else {
                         group_pipelined::<W, N>(
@@ -738,7 +747,7 @@ mod vector {
             }
         }
         // What the paired passes left (all of it for the other paths).
-        ahead.prefetch(usize::MAX, inputs, outputs);
+        ahead.prefetch(usize::MAX, inputs, outputs, W::WIDTH * N);
     }
 
     /// A group's target rows: `count` of them, the center first; `live` marks those
@@ -1223,16 +1232,16 @@ mod tests {
             center: Some(4),
             context: Some(5),
         };
-        ahead.prefetch(2, &matrix, &matrix);
+        ahead.prefetch(2, &matrix, &matrix, 16);
         assert_eq!((ahead.negatives, ahead.center), (&[3][..], Some(4)));
-        ahead.prefetch(2, &matrix, &matrix);
+        ahead.prefetch(2, &matrix, &matrix, 16);
         assert_eq!(
             (ahead.negatives.len(), ahead.center, ahead.context),
             (0, None, Some(5))
         );
-        ahead.prefetch(usize::MAX, &matrix, &matrix);
+        ahead.prefetch(usize::MAX, &matrix, &matrix, 16);
         assert_eq!(ahead.context, None);
-        ahead.prefetch(1, &matrix, &matrix);
+        ahead.prefetch(1, &matrix, &matrix, 16);
     }
 
     /// Plain sequential SGD over the window's pairs, exact sigmoid: the definition.
