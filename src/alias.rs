@@ -66,6 +66,25 @@ impl AliasTable {
     }
 }
 
+/// An empty vector with room for `capacity` values, the whole 2 MiB pages of which are
+/// advised `MADV_HUGEPAGE` before their first touch (the kernel's default here gives huge
+/// pages only where advised; a refusal leaves 4 KiB pages, which is fine).
+fn vec_on_huge_pages<T>(capacity: usize) -> Vec<T> {
+    const HUGE_PAGE: usize = 2 << 20;
+    let vec = Vec::with_capacity(capacity);
+    #[cfg(target_os = "linux")]
+    {
+        let start = (vec.as_ptr() as usize).next_multiple_of(HUGE_PAGE);
+        let end = (vec.as_ptr() as usize + capacity * size_of::<T>()) / HUGE_PAGE * HUGE_PAGE;
+        if start < end {
+            // SAFETY: the range lies inside the vector's allocation, none of it written yet;
+            // the advice changes how pages are backed, never their contents.
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+        }
+    }
+    vec
+}
+
 /// Vose's construction: the columns of a table over `weights`, aliases relative to them.
 fn columns(weights: &[f64]) -> Vec<Column> {
     let n = weights.len();
@@ -153,6 +172,18 @@ impl SegmentedAlias {
                 }),
         );
         self.starts.push(self.columns.len());
+    }
+
+    /// A table of no segments with room for `values` values in all, on memory advised to
+    /// be backed by 2 MiB pages: draws read the table at random, and over a large one each
+    /// read on 4 KiB pages is a TLB miss too. `kmer2vec train` on the counts of E. coli
+    /// (k 6, window 5: 92 MB of columns), 1 thread: 1.06× (Intel Xeon VM, 3 alternating
+    /// pairs; output byte-identical).
+    pub fn with_capacity(values: usize) -> Self {
+        SegmentedAlias {
+            columns: vec_on_huge_pages(values),
+            starts: vec![0],
+        }
     }
 
     /// The number of segments.
@@ -244,6 +275,29 @@ mod tests {
                 (n as f64 - draws as f64 * p).abs() <= 5.0 * sd + 1.0,
                 "index {i}: {n} of {draws}, expected share {p}"
             );
+        }
+    }
+
+    #[test]
+    fn a_table_on_huge_pages_draws_as_one_on_ordinary_memory() {
+        // Over 4 MiB of columns, so that whole huge pages are advised.
+        let (segments, per_segment) = (512, 1024);
+        let weights: Vec<f64> = (0..per_segment).map(|i| (i % 7 + 1) as f64).collect();
+        let (mut plain, mut huge) = (
+            SegmentedAlias::new(),
+            SegmentedAlias::with_capacity(segments * per_segment),
+        );
+        let start = huge.columns.as_ptr();
+        for segment in 0..segments as u32 {
+            let values: Vec<u32> = (0..per_segment as u32).map(|i| segment ^ i).collect();
+            plain.push(&weights, &values);
+            huge.push(&weights, &values);
+        }
+        assert_eq!(huge.columns.as_ptr(), start, "filled in place, never moved");
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        for _ in 0..10_000 {
+            let (segment, random) = (rng.random_range(0..segments), rng.random());
+            assert_eq!(plain.draw(segment, random), huge.draw(segment, random));
         }
     }
 

@@ -129,7 +129,7 @@ impl Windows {
     /// The pairs of `counts` whose k-mers both have a row in `vocab`; `None` if none has.
     fn new(counts: &Counts, vocab: &Vocab) -> Option<Self> {
         let (mut centers, mut center_weights) = (Vec::new(), Vec::new());
-        let mut context_draw = SegmentedAlias::new();
+        let mut context_draw = SegmentedAlias::with_capacity(counts.len());
         // One center's row at a time: the table holds 12 bytes a pair, nothing more.
         let (mut row_contexts, mut row_weights) = (Vec::new(), Vec::new());
         let mut finish_row = |center: u32, contexts: &mut Vec<u32>, weights: &mut Vec<f64>| {
