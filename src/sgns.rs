@@ -124,20 +124,21 @@ pub struct Window<'a> {
 }
 
 /// The rows the window after this one meets first: its negatives' and center's rows of V
-/// and the row of U of the context entering it. The vector paths prefetch two of them a
-/// pass of the paired step (`ROWS_AHEAD_PER_PASS`) rather than all at the window's start:
-/// seven rows of seven lines at once filled the line buffers, and the prefetch instruction
-/// that found none free stalled the core (57 % of the trainer loop's samples were on it).
-/// Spread out, 1.067× on 1 thread (E. coli k 6, Intel Xeon VM, 7 alternating pairs; one
-/// row a pass 0.975× of that, three 0.992×).
+/// and the rows of U of its contexts not in this window (`embed`: the one entering it;
+/// `train`, whose windows share nothing: all of them). The vector paths prefetch two of
+/// them a pass of the paired step (`ROWS_AHEAD_PER_PASS`) rather than all at the window's
+/// start: seven rows of seven lines at once filled the line buffers, and the prefetch
+/// instruction that found none free stalled the core (57 % of the trainer loop's samples
+/// were on it). Spread out, 1.067× on 1 thread (E. coli k 6, Intel Xeon VM, 7 alternating
+/// pairs; one row a pass 0.975× of that, three 0.992×).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ahead<'a> {
     /// Rows of V: the next window's negatives.
     pub negatives: &'a [u32],
     /// The next window's center (its row of V).
     pub center: Option<u32>,
-    /// The context entering the window (its row of U).
-    pub context: Option<u32>,
+    /// Rows of U: the next window's contexts that this one lacks.
+    pub contexts: &'a [u32],
 }
 
 impl Ahead<'_> {
@@ -157,8 +158,9 @@ impl Ahead<'_> {
                 self.negatives = rest;
             } else if let Some(row) = self.center.take() {
                 outputs.prefetch_row_of(row, stride);
-            } else if let Some(row) = self.context.take() {
+            } else if let Some((&row, rest)) = self.contexts.split_first() {
                 inputs.prefetch_row_of(row, stride);
+                self.contexts = rest;
             } else {
                 return;
             }
@@ -1225,22 +1227,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ahead_prefetches_negatives_then_center_then_context_each_once() {
+    fn ahead_prefetches_negatives_then_center_then_contexts_each_once() {
         let matrix = HogwildMatrix::from_vec(vec![0.0; 8 * 16], 16);
         let mut ahead = Ahead {
             negatives: &[1, 2, 3],
             center: Some(4),
-            context: Some(5),
+            contexts: &[5, 6],
         };
         ahead.prefetch(2, &matrix, &matrix, 16);
         assert_eq!((ahead.negatives, ahead.center), (&[3][..], Some(4)));
         ahead.prefetch(2, &matrix, &matrix, 16);
         assert_eq!(
-            (ahead.negatives.len(), ahead.center, ahead.context),
-            (0, None, Some(5))
+            (ahead.negatives.len(), ahead.center, ahead.contexts),
+            (0, None, &[5, 6][..])
         );
+        ahead.prefetch(1, &matrix, &matrix, 16);
+        assert_eq!(ahead.contexts, &[6]);
         ahead.prefetch(usize::MAX, &matrix, &matrix, 16);
-        assert_eq!(ahead.context, None);
+        assert!(ahead.contexts.is_empty());
         ahead.prefetch(1, &matrix, &matrix, 16);
     }
 

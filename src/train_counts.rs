@@ -21,7 +21,7 @@ use crate::model::{Model, PARAMS_KEY, STATS_KEY, VERSION_KEY};
 use crate::pipeline::{check_output, to_json, write_model, VERSION};
 use crate::replica::Matrices;
 use crate::sentences::{below, stream_rng, Stream};
-use crate::sgns::{self, Loss, Simd, Step, Window};
+use crate::sgns::{self, Ahead, Loss, Simd, Step, Window};
 use crate::trainer::{
     initial_matrices, learning_rate, thread_pool, Embeddings, Progress, TrainStats,
 };
@@ -164,11 +164,13 @@ impl Windows {
 }
 
 /// The draws of one window, made before it is trained: its center's row of the counts,
-/// and one random number per context.
+/// one random number per context, and once `resolve`d its contexts and negatives.
 #[derive(Default)]
 struct Draft {
     row: usize,
     randoms: Vec<u64>,
+    contexts: Vec<u32>,
+    noise: Vec<u32>,
 }
 
 impl Draft {
@@ -182,6 +184,18 @@ impl Draft {
             .extend((0..(2 * b).min(left)).map(|_| rng.next_u64()));
         for &random in &self.randoms {
             windows.context_draw.prefetch(self.row, random);
+        }
+    }
+
+    /// Reads the contexts from the columns `draw` prefetched, and draws the negatives.
+    fn resolve(&mut self, windows: &Windows, vocab: &Vocab, step: &Step, rng: &mut impl Rng) {
+        self.contexts.clear();
+        self.contexts.extend(
+            (self.randoms.iter()).map(|&random| windows.context_draw.draw(self.row, random)),
+        );
+        self.noise.clear();
+        for _ in 0..step.noise_needed(self.contexts.len()) {
+            self.noise.push(vocab.draw_noise(rng.next_u64()));
         }
     }
 }
@@ -213,8 +227,8 @@ pub fn train_from_counts(
             .into_par_iter()
             .with_max_len(1)
             .for_each_init(
-                || (Vec::new(), Vec::new(), sgns::Scratch::default()),
-                |(contexts, noise, scratch), block| {
+                || (<[Draft; 3]>::default(), sgns::Scratch::default()),
+                |(drafts, scratch), block| {
                     if interrupt::requested().is_some() {
                         return;
                     }
@@ -232,39 +246,49 @@ pub fn train_from_counts(
                     let mut local = matrices.local();
                     let mut loss = Loss::default();
                     let size = BLOCK.min(updates - block * BLOCK);
-                    // Each window's draws are made one window ahead, and what they will read
-                    // (its context columns, its center's row) prefetched meanwhile: the context
-                    // table is large, and its columns are cache misses.
-                    let (mut current, mut next) = (Draft::default(), Draft::default());
-                    next.draw(&windows, config.window, size, &mut rng);
+                    // A window's draws are made two windows ahead, and the context columns
+                    // they will read prefetched (the context table is large, its columns
+                    // cache misses); one window ahead its contexts are read from them and
+                    // its negatives drawn, and its rows prefetched while this one trains
+                    // (`sgns::Ahead`): its windows share no rows, unlike `embed`'s. The
+                    // random draws keep their order, window i + 2's before window i + 1's
+                    // negatives, so the output is as with one window ahead: 1.10× on 1 thread,
+                    // 1.11× on 2 (E. coli k 6, Intel Xeon VM, 5 alternating pairs).
+                    let [mut current, mut next, mut later] = std::mem::take(drafts);
+                    current.draw(&windows, config.window, size, &mut rng);
+                    let mut drawn = current.randoms.len() as u64;
+                    next.draw(&windows, config.window, size - drawn, &mut rng);
+                    drawn += next.randoms.len() as u64;
+                    current.resolve(&windows, vocab, &step, &mut rng);
                     let (mut trained, mut window_index) = (0, 0u64);
                     while trained < size {
-                        std::mem::swap(&mut current, &mut next);
                         trained += current.randoms.len() as u64;
-                        contexts.clear();
-                        contexts.extend(
-                            (current.randoms.iter())
-                                .map(|&random| windows.context_draw.draw(current.row, random)),
-                        );
-                        next.draw(&windows, config.window, size - trained, &mut rng);
-                        noise.clear();
-                        for _ in 0..step.noise_needed(contexts.len()) {
-                            noise.push(vocab.draw_noise(rng.next_u64()));
-                        }
+                        later.draw(&windows, config.window, size - drawn, &mut rng);
+                        drawn += later.randoms.len() as u64;
+                        next.resolve(&windows, vocab, &step, &mut rng);
                         step.with_loss = window_index % LOSS_EVERY == 0;
+                        let mut ahead = Ahead {
+                            contexts: &next.contexts,
+                            ..Ahead::default()
+                        };
+                        if next.noise.len() <= step.negatives {
+                            ahead.negatives = &next.noise;
+                        }
                         let window = Window {
                             center: windows.centers[current.row],
-                            contexts,
-                            noise,
-                            ahead: Default::default(),
+                            contexts: &current.contexts,
+                            noise: &current.noise,
+                            ahead,
                         };
                         let next_center = windows.centers[next.row];
                         local.train(1, |inputs, outputs| {
                             outputs.prefetch_row(next_center);
                             step.train(inputs, outputs, &window, &sigmoid, scratch, &mut loss)
                         });
+                        [current, next, later] = [next, later, current];
                         window_index += 1;
                     }
+                    *drafts = [current, next, later];
                     progress.add(size, loss);
                 },
             );

@@ -382,7 +382,10 @@ impl Trainer<'_> {
             // And the rows the next windows meet first: the next center's target row and
             // the context entering the window.
             ahead.center = rows.get(center_pos + 1).copied();
-            ahead.context = rows.get(center_pos + self.config.window + 1).copied();
+            let entering = center_pos + self.config.window + 1;
+            ahead.contexts = rows
+                .get(entering..(entering + 1).min(rows.len()))
+                .unwrap_or_default();
             let (from, to) = (
                 center_pos.saturating_sub(b),
                 (center_pos + b + 1).min(rows.len()),
