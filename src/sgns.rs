@@ -479,6 +479,12 @@ mod vector {
     /// One register width: the operations the kernel needs on it. Every method is an
     /// intrinsic of its instruction set, so it may only run where `train_avx512` or
     /// `train_avx2` (whose target features it inherits when inlined) may.
+    ///
+    /// The kernel calls intrinsics from no closure: a closure does not inherit its
+    /// function's target features, so it is inlined only while LLVM finds it small enough,
+    /// and once not, each intrinsic in it becomes a call (a change that grew `train_avx512`
+    /// made `embed` 0.74× as fast that way, `_mm512_fmadd_ps` a function with 8.7 % of the
+    /// profile). Loops and `match` instead.
     trait Width {
         /// A register of `WIDTH` values.
         type V: Copy;
@@ -829,20 +835,17 @@ mod vector {
     /// Lane j: the sum of the lanes of `x[j]`, for the first `count` (others 0).
     #[inline(always)]
     unsafe fn sum_each<W: Width>(x: &[W::V; LANES], count: usize) -> __m256 {
-        let eight = |j: usize| {
-            if j < count {
-                W::fold8(x[j])
-            } else {
-                _mm256_setzero_ps()
-            }
-        };
+        let mut eight = [_mm256_setzero_ps(); LANES];
+        for (eight, x) in eight.iter_mut().zip(&x[..count]) {
+            *eight = W::fold8(*x);
+        }
         let (ab, cd) = (
-            _mm256_hadd_ps(eight(0), eight(1)),
-            _mm256_hadd_ps(eight(2), eight(3)),
+            _mm256_hadd_ps(eight[0], eight[1]),
+            _mm256_hadd_ps(eight[2], eight[3]),
         );
         let (ef, gh) = (
-            _mm256_hadd_ps(eight(4), eight(5)),
-            _mm256_hadd_ps(eight(6), eight(7)),
+            _mm256_hadd_ps(eight[4], eight[5]),
+            _mm256_hadd_ps(eight[6], eight[7]),
         );
         // Each 128-bit half of abcd holds partial sums of x[0..4], of efgh of x[4..8].
         let (abcd, efgh) = (_mm256_hadd_ps(ab, cd), _mm256_hadd_ps(ef, gh));
@@ -944,8 +947,17 @@ mod vector {
             prefetch_some_ahead();
             let (a, b) = (row(r), row((r + 1).min(m - 1)));
             // Contexts r + 2 and r + 3 against the rows before this pair's updates.
-            let ahead = (r + 2 < m)
-                .then(|| scores_ahead::<W, N>(targets, row(r + 2), row((r + 3).min(m - 1)), a, b));
+            let ahead = if r + 2 < m {
+                Some(scores_ahead::<W, N>(
+                    targets,
+                    row(r + 2),
+                    row((r + 3).min(m - 1)),
+                    a,
+                    b,
+                ))
+            } else {
+                None
+            };
             if r + 1 < m {
                 apply_pair::<W, N>(targets, a, b, g0, g1);
             } else {
@@ -1069,12 +1081,15 @@ mod vector {
                 }
             }
             // The next context's scores, against the rows before this update.
-            let next = contexts.get(r + 1).filter(|&&c| c != context).map(|&c| {
-                let next_row = inputs.row_ptr(c);
-                let next_u = load::<W, N>(next_row);
-                let (a, h) = scores::<W, N>(&next_u, targets, Some(row));
-                (next_row, next_u, a, h)
-            });
+            let next = match contexts.get(r + 1) {
+                Some(&c) if c != context => {
+                    let next_row = inputs.row_ptr(c);
+                    let next_u = load::<W, N>(next_row);
+                    let (a, h) = scores::<W, N>(&next_u, targets, Some(row));
+                    Some((next_row, next_u, a, h))
+                }
+                _ => None,
+            };
             apply::<W, N>(step, row, &u, targets, g);
             match (next, contexts.get(r + 1)) {
                 (Some((next_row, next_u, a, h)), _) => {
