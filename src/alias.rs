@@ -177,8 +177,8 @@ impl SegmentedAlias {
     /// A table of no segments with room for `values` values in all, on memory advised to
     /// be backed by 2 MiB pages: draws read the table at random, and over a large one each
     /// read on 4 KiB pages is a TLB miss too. `kmer2vec train` on the counts of E. coli
-    /// (k 6, window 5: 92 MB of columns), 1 thread: 1.06× (Intel Xeon VM, 3 alternating
-    /// pairs; output byte-identical).
+    /// (k 6, window 5: 92 MB of columns), 1 thread: 1.066× (Intel Xeon VM, 5 alternating
+    /// pairs; output byte-identical); 2 threads 0.97× and 1.00× (noise).
     pub fn with_capacity(values: usize) -> Self {
         SegmentedAlias {
             columns: vec_on_huge_pages(values),
