@@ -495,13 +495,14 @@ mod vector {
         unsafe fn store(p: *mut f32, x: Self::V);
         unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
         /// a·b, for the first term of each sum of the paired step (`scores_ahead`,
-        /// `apply_pair`) rather than a multiply-add onto zero: an FMA overwrites one of its operands, so onto a zero register it made the
-        /// compiler copy the row's value it multiplied, still needed for the next product
-        /// or the row's update (the AVX-512 kernel for dim 100 had 50 register copies, 25
-        /// after; on this VM a copy costs about a third of an FMA's slot). `embed` of
-        /// E. coli k 6, 1 thread: 1.0195× and 1.019× (7 alternating pairs each way), output
-        /// byte-identical. The same in `partial_dot` and `update_target` (the other paths)
-        /// measured 1.012× and 0.970× on top: not kept.
+        /// `apply_pair`) rather than a multiply-add onto zero: an FMA overwrites one of its
+        /// operands, so onto a zero register it made the compiler copy the row's value it
+        /// multiplied, still needed for the next product or the row's update (the AVX-512
+        /// kernel for dim 100 had 50 register copies, 25 after; on this VM a copy costs
+        /// about a third of an FMA's slot). `embed` of E. coli k 6, 1 thread: 1.0195× and
+        /// 1.019× (7 alternating pairs each way), output byte-identical. The same in
+        /// `partial_dot` and `update_target` (the other paths) measured 1.012× and 0.970×
+        /// on top: not kept.
         unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
         /// a·b + c.
         unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
