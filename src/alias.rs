@@ -66,25 +66,6 @@ impl AliasTable {
     }
 }
 
-/// An empty vector with room for `capacity` values, the whole 2 MiB pages of which are
-/// advised `MADV_HUGEPAGE` before their first touch (the kernel's default here gives huge
-/// pages only where advised; a refusal leaves 4 KiB pages, which is fine).
-fn vec_on_huge_pages<T>(capacity: usize) -> Vec<T> {
-    const HUGE_PAGE: usize = 2 << 20;
-    let vec = Vec::with_capacity(capacity);
-    #[cfg(target_os = "linux")]
-    {
-        let start = (vec.as_ptr() as usize).next_multiple_of(HUGE_PAGE);
-        let end = (vec.as_ptr() as usize + capacity * size_of::<T>()) / HUGE_PAGE * HUGE_PAGE;
-        if start < end {
-            // SAFETY: the range lies inside the vector's allocation, none of it written yet;
-            // the advice changes how pages are backed, never their contents.
-            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
-        }
-    }
-    vec
-}
-
 /// Vose's construction: the columns of a table over `weights`, aliases relative to them.
 fn columns(weights: &[f64]) -> Vec<Column> {
     let n = weights.len();
@@ -181,7 +162,7 @@ impl SegmentedAlias {
     /// pairs; output byte-identical); 2 threads 0.97× and 1.00× (noise).
     pub fn with_capacity(values: usize) -> Self {
         SegmentedAlias {
-            columns: vec_on_huge_pages(values),
+            columns: crate::huge_pages::vec_with_capacity(values),
             starts: vec![0],
         }
     }

@@ -10,6 +10,7 @@
 //! make. On the supported targets an aligned `f32` load or store is never torn, so a reader
 //! sees an old or a new value, never a mix.
 
+use crate::huge_pages::{self, HUGE_PAGE};
 use crate::kernels;
 use rayon::prelude::*;
 use std::alloc::Layout;
@@ -55,9 +56,6 @@ struct Lines {
     layout: Option<Layout>,
 }
 
-/// A huge page on x86-64 and most 64-bit Linux targets.
-const HUGE_PAGE: usize = 2 << 20;
-
 // SAFETY: `Lines` owns its allocation, as a `Box<[CacheLine]>` would, and `CacheLine` is
 // `Send`; shared access goes through `HogwildMatrix`'s `Sync` contract.
 unsafe impl Send for Lines {}
@@ -85,12 +83,9 @@ impl Lines {
         let Some(start) = NonNull::new(memory) else {
             std::alloc::handle_alloc_error(layout);
         };
-        #[cfg(target_os = "linux")]
         if huge {
-            // SAFETY: the range is the allocation just made, not yet touched; the advice
-            // changes how pages are backed, never their contents. A refusal (no THP in the
-            // kernel) leaves 4 KiB pages, which is fine.
-            unsafe { libc::madvise(memory.cast(), layout.size(), libc::MADV_HUGEPAGE) };
+            // The allocation just made, not yet touched.
+            huge_pages::advise(memory, layout.size());
         }
         // SAFETY: `memory` is valid for `layout.size()` ≥ `bytes` writes; an all-zero
         // `CacheLine` is sixteen 0.0 floats.

@@ -4,11 +4,11 @@
 //! The modules follow the data flow: `reader` (FASTA/FASTQ → A/C/G/T runs) → `corpus`
 //! (2-bit packed, memory-mapped, k-mer counts) → `vocab` (rows, subsampling, `alias` noise
 //! sampler) → `sentences` (dna2vec fragments and tokens per epoch) → `trainer` (Hogwild
-//! over `hogwild` matrices, or per-thread `replica`s on small vocabularies; `sgns` window
-//! updates on `kernels`) → `model` → `parquet_io` / `word2vec_io` (through `atomic_file`).
-//! `pipeline` strings them together; `similar` queries a model and `evaluate` checks it
-//! (dna2vec's checks, with `alignment` scores); `report` draws it as one HTML page (`pca`
-//! map, `svg` charts).
+//! over `hogwild` matrices on `huge_pages`, or per-thread `replica`s on small vocabularies;
+//! `sgns` window updates on `kernels`) → `model` → `parquet_io` / `word2vec_io` (through
+//! `atomic_file`). `pipeline` strings them together; `similar` queries a model and
+//! `evaluate` checks it (dna2vec's checks, with `alignment` scores); `report` draws it as
+//! one HTML page (`pca` map, `svg` charts).
 
 pub mod alias;
 pub mod alignment;
@@ -21,6 +21,7 @@ pub mod dna;
 pub mod error;
 pub mod evaluate;
 pub mod hogwild;
+pub mod huge_pages;
 pub mod interrupt;
 pub mod k2c;
 pub mod kernels;

@@ -382,9 +382,8 @@ impl Trainer<'_> {
             // And the rows the next windows meet first: the next center's target row and
             // the context entering the window.
             ahead.center = rows.get(center_pos + 1).copied();
-            let entering = center_pos + self.config.window + 1;
-            ahead.contexts = rows
-                .get(entering..(entering + 1).min(rows.len()))
+            ahead.contexts = (rows.get(center_pos + self.config.window + 1))
+                .map(std::slice::from_ref)
                 .unwrap_or_default();
             let (from, to) = (
                 center_pos.saturating_sub(b),
