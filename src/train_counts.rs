@@ -268,6 +268,7 @@ pub fn train_from_counts(
                         next.resolve(&windows, vocab, &step, &mut rng);
                         step.with_loss = window_index % LOSS_EVERY == 0;
                         let mut ahead = Ahead {
+                            center: Some(windows.centers[next.row]),
                             contexts: &next.contexts,
                             ..Ahead::default()
                         };
@@ -280,9 +281,7 @@ pub fn train_from_counts(
                             noise: &current.noise,
                             ahead,
                         };
-                        let next_center = windows.centers[next.row];
                         local.train(1, |inputs, outputs| {
-                            outputs.prefetch_row(next_center);
                             step.train(inputs, outputs, &window, &sigmoid, scratch, &mut loss)
                         });
                         [current, next, later] = [next, later, current];
