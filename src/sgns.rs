@@ -141,7 +141,28 @@ pub struct Ahead<'a> {
     pub contexts: &'a [u32],
 }
 
-impl Ahead<'_> {
+impl<'a> Ahead<'a> {
+    /// The next window's rows: its `negatives` only when they are a single draw (the window
+    /// shares one, `Step::share`). With a draw per context (`--share-negatives 1`, 30 rows a
+    /// window) their prefetches would fill the line buffers: that mode measured slower with
+    /// them.
+    pub fn new(
+        step: &Step,
+        negatives: &'a [u32],
+        center: Option<u32>,
+        contexts: &'a [u32],
+    ) -> Self {
+        Ahead {
+            negatives: if negatives.len() <= step.negatives {
+                negatives
+            } else {
+                &[]
+            },
+            center,
+            contexts,
+        }
+    }
+
     /// Prefetches the next `rows` of the rows not yet prefetched, in the order above; `stride`
     /// is the matrices' (`HogwildMatrix::prefetch_row_of`).
     #[inline(always)]
@@ -1266,6 +1287,25 @@ mod vector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ahead_takes_the_negatives_of_a_single_draw_only() {
+        let step = Step {
+            lr: 0.025,
+            l2: 0.0,
+            negatives: 2,
+            share: 1,
+            with_loss: false,
+            simd: Simd::portable(),
+        };
+        let ahead = Ahead::new(&step, &[1, 2], Some(3), &[4]);
+        assert_eq!(
+            (ahead.negatives, ahead.center, ahead.contexts),
+            (&[1, 2][..], Some(3), &[4][..])
+        );
+        let ahead = Ahead::new(&step, &[1, 2, 5, 6], None, &[]);
+        assert!(ahead.negatives.is_empty());
+    }
 
     #[test]
     fn ahead_prefetches_negatives_then_center_then_contexts_each_once() {

@@ -267,14 +267,12 @@ pub fn train_from_counts(
                         drawn += later.randoms.len() as u64;
                         next.resolve(&windows, vocab, &step, &mut rng);
                         step.with_loss = window_index % LOSS_EVERY == 0;
-                        let mut ahead = Ahead {
-                            center: Some(windows.centers[next.row]),
-                            contexts: &next.contexts,
-                            ..Ahead::default()
-                        };
-                        if next.noise.len() <= step.negatives {
-                            ahead.negatives = &next.noise;
-                        }
+                        let ahead = Ahead::new(
+                            &step,
+                            &next.noise,
+                            Some(windows.centers[next.row]),
+                            &next.contexts,
+                        );
                         let window = Window {
                             center: windows.centers[current.row],
                             contexts: &current.contexts,

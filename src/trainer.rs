@@ -369,22 +369,22 @@ impl Trainer<'_> {
             // kernel prefetches them, `sgns::Ahead`): 1.2 % faster on 1 thread on an Intel
             // Xeon VM when prefetched here at once (7 alternating pairs; on a Zen 5 VM,
             // whose L3 is nearer, it had measured 0.98×); without the prefetches 0.958×.
-            // Drawing two or four windows ahead did no better (0.996×, 0.965×). With a draw
-            // per context (`--share-negatives 1`, 30 rows a window) the prefetches would
-            // fill the line buffers: that mode had measured slower with them.
-            let mut ahead = Ahead::default();
+            // Drawing two or four windows ahead did no better (0.996×, 0.965×).
+            let mut next_negatives: &[u32] = &[];
             if center_pos + 1 < end {
                 drawn_ahead = Some(self.draw_window(&step, rows, center_pos + 1, rng, noise_ahead));
-                if noise_ahead.len() <= step.negatives {
-                    ahead.negatives = noise_ahead;
-                }
+                next_negatives = noise_ahead;
             }
             // And the rows the next windows meet first: the next center's target row and
             // the context entering the window.
-            ahead.center = rows.get(center_pos + 1).copied();
-            ahead.contexts = (rows.get(center_pos + self.config.window + 1))
-                .map(std::slice::from_ref)
-                .unwrap_or_default();
+            let ahead = Ahead::new(
+                &step,
+                next_negatives,
+                rows.get(center_pos + 1).copied(),
+                (rows.get(center_pos + self.config.window + 1))
+                    .map(std::slice::from_ref)
+                    .unwrap_or_default(),
+            );
             let (from, to) = (
                 center_pos.saturating_sub(b),
                 (center_pos + b + 1).min(rows.len()),
