@@ -68,7 +68,8 @@ impl Simd {
         {
             return Simd {
                 avx2_fma: true,
-                avx512: std::arch::is_x86_feature_detected!("avx512f"),
+                avx512: std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl"),
             };
         }
         Simd::portable()
@@ -270,53 +271,34 @@ impl Step {
         debug_assert_eq!(window.noise.len(), self.noise_needed(window.contexts.len()));
         #[cfg(target_arch = "x86_64")]
         if self.simd.avx512 {
-            // SAFETY (all arms): `self.simd` proves the CPU has AVX-512F, AVX2 and FMA (`detect`
-            // reports AVX-512 only with them); the matrices hold the rows the window names
-            // (their `row_ptr` checks), each `16·N` values wide.
+            let registers = inputs.stride() / 16;
+            let narrow_tail = vector::narrow_tail(inputs.dim(), registers);
+            // Each arm: rows of `$n` registers, the last narrowed to 8 lanes where the row
+            // ends in its first half (`vector::narrow_tail`).
+            macro_rules! by_registers {
+                ($($n:literal)*) => {
+                    match (registers, narrow_tail) {
+                        $(
+                            ($n, true) => {
+                                return vector::train_avx512::<$n, 8>(
+                                    self, inputs, outputs, window, sigmoid, loss,
+                                )
+                            }
+                            ($n, false) => {
+                                return vector::train_avx512::<$n, 16>(
+                                    self, inputs, outputs, window, sigmoid, loss,
+                                )
+                            }
+                        )*
+                        _ => {}
+                    }
+                };
+            }
+            // SAFETY (all arms): `self.simd` proves the CPU has AVX-512F and VL, AVX2 and FMA
+            // (`detect` reports AVX-512 only with them); the matrices hold the rows the window
+            // names (their `row_ptr` checks), each `16·N` values wide.
             unsafe {
-                match inputs.stride() / 16 {
-                    1 => {
-                        return vector::train_avx512::<1>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    2 => {
-                        return vector::train_avx512::<2>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    3 => {
-                        return vector::train_avx512::<3>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    4 => {
-                        return vector::train_avx512::<4>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    5 => {
-                        return vector::train_avx512::<5>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    6 => {
-                        return vector::train_avx512::<6>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    7 => {
-                        return vector::train_avx512::<7>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    8 => {
-                        return vector::train_avx512::<8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    _ => {}
-                }
+                by_registers!(1 2 3 4 5 6 7 8);
             }
         }
         #[cfg(target_arch = "x86_64")]
@@ -326,42 +308,42 @@ impl Step {
             unsafe {
                 match inputs.stride() / 8 {
                     2 => {
-                        return vector::train_avx2::<2>(
+                        return vector::train_avx2::<2, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
                     4 => {
-                        return vector::train_avx2::<4>(
+                        return vector::train_avx2::<4, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
                     6 => {
-                        return vector::train_avx2::<6>(
+                        return vector::train_avx2::<6, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
                     8 => {
-                        return vector::train_avx2::<8>(
+                        return vector::train_avx2::<8, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
                     10 => {
-                        return vector::train_avx2::<10>(
+                        return vector::train_avx2::<10, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
                     12 => {
-                        return vector::train_avx2::<12>(
+                        return vector::train_avx2::<12, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
                     14 => {
-                        return vector::train_avx2::<14>(
+                        return vector::train_avx2::<14, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
                     16 => {
-                        return vector::train_avx2::<16>(
+                        return vector::train_avx2::<16, 8>(
                             self, inputs, outputs, window, sigmoid, loss,
                         )
                     }
@@ -512,9 +494,15 @@ mod vector {
         const WIDTH: usize;
         unsafe fn zero() -> Self::V;
         unsafe fn splat(x: f32) -> Self::V;
-        unsafe fn load(p: *const f32) -> Self::V;
-        unsafe fn store(p: *mut f32, x: Self::V);
-        unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+        /// The operations on a row's registers take `lanes`: how many of the register's
+        /// first lanes are the row's, `WIDTH` but in a row's last register, where it is 8
+        /// with AVX-512 when the row's values end in its first half (`tail_lanes`). A ymm
+        /// instruction then does the work, the result's other lanes zero, memory past
+        /// `lanes` untouched: on a CPU that runs a 512-bit operation as two 256-bit halves
+        /// (Zen 4), the last 4 values of dim 100 take half a zmm FMA's cost.
+        unsafe fn load(p: *const f32, lanes: usize) -> Self::V;
+        unsafe fn store(p: *mut f32, x: Self::V, lanes: usize);
+        unsafe fn add(a: Self::V, b: Self::V, lanes: usize) -> Self::V;
         /// a·b, for the first term of each sum of the paired step (`scores_ahead`,
         /// `apply_pair`) rather than a multiply-add onto zero: an FMA overwrites one of its
         /// operands, so onto a zero register it made the compiler copy the row's value it
@@ -524,9 +512,9 @@ mod vector {
         /// 1.019× (7 alternating pairs each way), output byte-identical. The same in
         /// `partial_dot` and `update_target` (the other paths) measured 1.012× and 0.970×
         /// on top: not kept.
-        unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+        unsafe fn mul(a: Self::V, b: Self::V, lanes: usize) -> Self::V;
         /// a·b + c.
-        unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+        unsafe fn fmadd(a: Self::V, b: Self::V, c: Self::V, lanes: usize) -> Self::V;
         /// Eight lanes with the same sum as `x`'s.
         unsafe fn fold8(x: Self::V) -> __m256;
         /// The sum of the lanes.
@@ -536,168 +524,192 @@ mod vector {
         unsafe fn sum_each_of_two(x: &[Self::V; LANES], y: &[Self::V; LANES]) -> (__m256, __m256);
     }
 
-    /// `Width` for register type `$v` of `$width` lanes from its instruction set's
-    /// intrinsics, plus the reductions (`fold8`, `sum`), which differ in shape.
-    macro_rules! width {
-        ($name:ident, $v:ty, $width:literal, $zero:ident, $splat:ident, $load:ident,
-         $store:ident, $add:ident, $mul:ident, $fmadd:ident, { $($reductions:item)* }) => {
-            impl Width for $name {
-                type V = $v;
-                const WIDTH: usize = $width;
-                #[inline(always)]
-                unsafe fn zero() -> $v {
-                    $zero()
-                }
-                #[inline(always)]
-                unsafe fn splat(x: f32) -> $v {
-                    $splat(x)
-                }
-                #[inline(always)]
-                unsafe fn load(p: *const f32) -> $v {
-                    $load(p)
-                }
-                #[inline(always)]
-                unsafe fn store(p: *mut f32, x: $v) {
-                    $store(p, x)
-                }
-                #[inline(always)]
-                unsafe fn add(a: $v, b: $v) -> $v {
-                    $add(a, b)
-                }
-                #[inline(always)]
-                unsafe fn mul(a: $v, b: $v) -> $v {
-                    $mul(a, b)
-                }
-                #[inline(always)]
-                unsafe fn fmadd(a: $v, b: $v, c: $v) -> $v {
-                    $fmadd(a, b, c)
-                }
-                $($reductions)*
+    /// Lanes of register `i` of a row of `N` registers of `W` that hold the row's values:
+    /// all of them, but `TAIL` in the last.
+    #[inline(always)]
+    fn lanes<W: Width, const N: usize, const TAIL: usize>(i: usize) -> usize {
+        if i + 1 == N {
+            TAIL
+        } else {
+            W::WIDTH
+        }
+    }
+
+    /// Whether a row of `dim` values in `registers` 16-lane registers ends in the first half
+    /// of its last one, which the AVX-512 kernel then takes with 8-lane instructions
+    /// (`Width::load`).
+    pub fn narrow_tail(dim: usize, registers: usize) -> bool {
+        registers > 0 && dim + 8 <= 16 * registers
+    }
+
+    /// Intrinsic `$op512` on 16-lane registers `$x`, or `$op256` on their first 8 lanes
+    /// when `$lanes` is 8, the result's other lanes zero.
+    macro_rules! on_lanes {
+        ($lanes:expr, $op256:ident, $op512:ident, $($x:expr),*) => {
+            if $lanes == 8 {
+                _mm512_zextps256_ps512($op256($(_mm512_castps512_ps256($x)),*))
+            } else {
+                $op512($($x),*)
             }
         };
     }
 
-    /// AVX-512F: 16 lanes.
+    /// AVX-512F (with VL, for the narrower instructions on any of the 32 registers):
+    /// 16 lanes.
     struct Avx512;
 
-    width!(
-        Avx512,
-        __m512,
-        16,
-        _mm512_setzero_ps,
-        _mm512_set1_ps,
-        _mm512_load_ps,
-        _mm512_store_ps,
-        _mm512_add_ps,
-        _mm512_mul_ps,
-        _mm512_fmadd_ps,
-        {
-            #[inline(always)]
-            unsafe fn fold8(x: __m512) -> __m256 {
-                let high = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x));
-                _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(high))
-            }
-            #[inline(always)]
-            unsafe fn sum(x: __m512) -> f32 {
-                _mm512_reduce_add_ps(x)
-            }
-            /// A tree of 15 halvings: two vectors of 16 partial sums become one of 16 by a
-            /// blend and a two-source permute beside it, then an add (LLVM picks the
-            /// shuffles: 47 instructions, where `sum_each` twice took 74). After steps of
-            /// 8, 4, 2 and 1 lanes, lane i holds the sum of input bitreverse(i) (4 bits),
-            /// so the inputs go in that order. 1.027× on `embed` of E. coli k 6, 1 thread
-            /// (Intel Xeon VM, 5 alternating pairs); the sums' rounding differs from
-            /// `sum_each`'s, so the output is not byte-identical to the AVX2 path's.
-            #[inline(always)]
-            unsafe fn sum_each_of_two(
-                x: &[__m512; LANES],
-                y: &[__m512; LANES],
-            ) -> (__m256, __m256) {
-                // A nested fn, inlined into `train_avx512`, whose target features its
-                // intrinsics then have (called through `array::map`, they stayed calls:
-                // `embed` ran 2.8× slower).
-                #[inline(always)]
-                unsafe fn halve<const H: i32, const MASK: u16>(a: __m512, b: __m512) -> __m512 {
-                    let lane =
-                        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-                    // Lane i: a[i + H] where i / H is even, else b[i − H] (index + 16).
-                    let index = _mm512_add_epi32(
-                        lane,
-                        _mm512_mask_blend_epi32(
-                            MASK,
-                            _mm512_set1_epi32(H),
-                            _mm512_set1_epi32(16 - H),
-                        ),
-                    );
-                    _mm512_add_ps(
-                        _mm512_mask_blend_ps(MASK, a, b),
-                        _mm512_permutex2var_ps(a, index, b),
-                    )
-                }
-                // Input 2k is x[j], input 2k + 1 is y[j]: bitreverse(2k) = j, and
-                // bitreverse(2k + 1) = j + 8.
-                let j = [0, 4, 2, 6, 1, 5, 3, 7];
-                let mut level = [_mm512_setzero_ps(); LANES];
-                for k in 0..LANES {
-                    level[k] = halve::<8, 0xFF00>(x[j[k]], y[j[k]]);
-                }
-                for k in 0..4 {
-                    level[k] = halve::<4, 0xF0F0>(level[2 * k], level[2 * k + 1]);
-                }
-                for k in 0..2 {
-                    level[k] = halve::<2, 0xCCCC>(level[2 * k], level[2 * k + 1]);
-                }
-                let all = halve::<1, 0xAAAA>(level[0], level[1]);
-                (
-                    _mm512_castps512_ps256(all),
-                    _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(all))),
-                )
+    impl Width for Avx512 {
+        type V = __m512;
+        const WIDTH: usize = 16;
+        #[inline(always)]
+        unsafe fn zero() -> __m512 {
+            _mm512_setzero_ps()
+        }
+        #[inline(always)]
+        unsafe fn splat(x: f32) -> __m512 {
+            _mm512_set1_ps(x)
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32, lanes: usize) -> __m512 {
+            if lanes == 8 {
+                _mm512_zextps256_ps512(_mm256_load_ps(p))
+            } else {
+                _mm512_load_ps(p)
             }
         }
-    );
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, x: __m512, lanes: usize) {
+            if lanes == 8 {
+                _mm256_store_ps(p, _mm512_castps512_ps256(x))
+            } else {
+                _mm512_store_ps(p, x)
+            }
+        }
+        #[inline(always)]
+        unsafe fn add(a: __m512, b: __m512, lanes: usize) -> __m512 {
+            on_lanes!(lanes, _mm256_add_ps, _mm512_add_ps, a, b)
+        }
+        #[inline(always)]
+        unsafe fn mul(a: __m512, b: __m512, lanes: usize) -> __m512 {
+            on_lanes!(lanes, _mm256_mul_ps, _mm512_mul_ps, a, b)
+        }
+        #[inline(always)]
+        unsafe fn fmadd(a: __m512, b: __m512, c: __m512, lanes: usize) -> __m512 {
+            on_lanes!(lanes, _mm256_fmadd_ps, _mm512_fmadd_ps, a, b, c)
+        }
+        #[inline(always)]
+        unsafe fn fold8(x: __m512) -> __m256 {
+            let high = _mm512_extractf64x4_pd::<1>(_mm512_castps_pd(x));
+            _mm256_add_ps(_mm512_castps512_ps256(x), _mm256_castpd_ps(high))
+        }
+        #[inline(always)]
+        unsafe fn sum(x: __m512) -> f32 {
+            _mm512_reduce_add_ps(x)
+        }
+        /// A tree of 15 halvings: two vectors of 16 partial sums become one of 16 by a
+        /// blend and a two-source permute beside it, then an add (LLVM picks the
+        /// shuffles: 47 instructions, where `sum_each` twice took 74). After steps of
+        /// 8, 4, 2 and 1 lanes, lane i holds the sum of input bitreverse(i) (4 bits),
+        /// so the inputs go in that order. 1.027× on `embed` of E. coli k 6, 1 thread
+        /// (Intel Xeon VM, 5 alternating pairs); the sums' rounding differs from
+        /// `sum_each`'s, so the output is not byte-identical to the AVX2 path's.
+        #[inline(always)]
+        unsafe fn sum_each_of_two(x: &[__m512; LANES], y: &[__m512; LANES]) -> (__m256, __m256) {
+            // A nested fn, inlined into `train_avx512`, whose target features its
+            // intrinsics then have (called through `array::map`, they stayed calls:
+            // `embed` ran 2.8× slower).
+            #[inline(always)]
+            unsafe fn halve<const H: i32, const MASK: u16>(a: __m512, b: __m512) -> __m512 {
+                let lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                // Lane i: a[i + H] where i / H is even, else b[i − H] (index + 16).
+                let index = _mm512_add_epi32(
+                    lane,
+                    _mm512_mask_blend_epi32(MASK, _mm512_set1_epi32(H), _mm512_set1_epi32(16 - H)),
+                );
+                _mm512_add_ps(
+                    _mm512_mask_blend_ps(MASK, a, b),
+                    _mm512_permutex2var_ps(a, index, b),
+                )
+            }
+            // Input 2k is x[j], input 2k + 1 is y[j]: bitreverse(2k) = j, and
+            // bitreverse(2k + 1) = j + 8.
+            let j = [0, 4, 2, 6, 1, 5, 3, 7];
+            let mut level = [_mm512_setzero_ps(); LANES];
+            for k in 0..LANES {
+                level[k] = halve::<8, 0xFF00>(x[j[k]], y[j[k]]);
+            }
+            for k in 0..4 {
+                level[k] = halve::<4, 0xF0F0>(level[2 * k], level[2 * k + 1]);
+            }
+            for k in 0..2 {
+                level[k] = halve::<2, 0xCCCC>(level[2 * k], level[2 * k + 1]);
+            }
+            let all = halve::<1, 0xAAAA>(level[0], level[1]);
+            (
+                _mm512_castps512_ps256(all),
+                _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(all))),
+            )
+        }
+    }
 
     /// AVX2 with FMA: 8 lanes.
     struct Avx2;
 
-    width!(
-        Avx2,
-        __m256,
-        8,
-        _mm256_setzero_ps,
-        _mm256_set1_ps,
-        _mm256_load_ps,
-        _mm256_store_ps,
-        _mm256_add_ps,
-        _mm256_mul_ps,
-        _mm256_fmadd_ps,
-        {
-            #[inline(always)]
-            unsafe fn fold8(x: __m256) -> __m256 {
-                x
-            }
-            #[inline(always)]
-            unsafe fn sum_each_of_two(
-                x: &[__m256; LANES],
-                y: &[__m256; LANES],
-            ) -> (__m256, __m256) {
-                (sum_each::<Avx2>(x, LANES), sum_each::<Avx2>(y, LANES))
-            }
-            #[inline(always)]
-            unsafe fn sum(x: __m256) -> f32 {
-                let half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps::<1>(x));
-                let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-                _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps::<1>(quarter, quarter)))
-            }
+    impl Width for Avx2 {
+        type V = __m256;
+        const WIDTH: usize = 8;
+        #[inline(always)]
+        unsafe fn zero() -> __m256 {
+            _mm256_setzero_ps()
         }
-    );
+        #[inline(always)]
+        unsafe fn splat(x: f32) -> __m256 {
+            _mm256_set1_ps(x)
+        }
+        // All 8 lanes whatever `lanes` says (the kernel passes 8: `Step::train`).
+        #[inline(always)]
+        unsafe fn load(p: *const f32, _lanes: usize) -> __m256 {
+            _mm256_load_ps(p)
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut f32, x: __m256, _lanes: usize) {
+            _mm256_store_ps(p, x)
+        }
+        #[inline(always)]
+        unsafe fn add(a: __m256, b: __m256, _lanes: usize) -> __m256 {
+            _mm256_add_ps(a, b)
+        }
+        #[inline(always)]
+        unsafe fn mul(a: __m256, b: __m256, _lanes: usize) -> __m256 {
+            _mm256_mul_ps(a, b)
+        }
+        #[inline(always)]
+        unsafe fn fmadd(a: __m256, b: __m256, c: __m256, _lanes: usize) -> __m256 {
+            _mm256_fmadd_ps(a, b, c)
+        }
+        #[inline(always)]
+        unsafe fn fold8(x: __m256) -> __m256 {
+            x
+        }
+        #[inline(always)]
+        unsafe fn sum_each_of_two(x: &[__m256; LANES], y: &[__m256; LANES]) -> (__m256, __m256) {
+            (sum_each::<Avx2>(x, LANES), sum_each::<Avx2>(y, LANES))
+        }
+        #[inline(always)]
+        unsafe fn sum(x: __m256) -> f32 {
+            let half = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps::<1>(x));
+            let quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
+            _mm_cvtss_f32(_mm_add_ss(quarter, _mm_shuffle_ps::<1>(quarter, quarter)))
+        }
+    }
 
     /// `Step::train` with AVX-512 for rows of `16·N` values.
     ///
     /// # Safety
     /// The CPU must support AVX-512F, AVX2 and FMA; both matrices must have a stride of
     /// `16·N`.
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    pub unsafe fn train_avx512<const N: usize>(
+    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+    pub unsafe fn train_avx512<const N: usize, const TAIL: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         outputs: &HogwildMatrix,
@@ -705,7 +717,7 @@ mod vector {
         sigmoid: &SigmoidTable,
         loss: &mut Loss,
     ) {
-        train::<Avx512, N>(step, inputs, outputs, window, sigmoid, loss)
+        train::<Avx512, N, TAIL>(step, inputs, outputs, window, sigmoid, loss)
     }
 
     /// `Step::train` with AVX2 for rows of `8·N` values.
@@ -713,7 +725,7 @@ mod vector {
     /// # Safety
     /// The CPU must support AVX2 and FMA; both matrices must have a stride of `8·N`.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn train_avx2<const N: usize>(
+    pub unsafe fn train_avx2<const N: usize, const TAIL: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         outputs: &HogwildMatrix,
@@ -721,12 +733,12 @@ mod vector {
         sigmoid: &SigmoidTable,
         loss: &mut Loss,
     ) {
-        train::<Avx2, N>(step, inputs, outputs, window, sigmoid, loss)
+        train::<Avx2, N, TAIL>(step, inputs, outputs, window, sigmoid, loss)
     }
 
     /// `Step::train` for rows of `N` registers of width `W`.
     #[inline(always)]
-    unsafe fn train<W: Width, const N: usize>(
+    unsafe fn train<W: Width, const N: usize, const TAIL: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         outputs: &HogwildMatrix,
@@ -768,7 +780,7 @@ mod vector {
                             ..targets
                         };
                         padded.rows[count..PAIRED].fill(rows[0]);
-                        group_paired::<W, N>(
+                        group_paired::<W, N, TAIL>(
                             step,
                             inputs,
                             contexts,
@@ -780,7 +792,7 @@ mod vector {
                             },
                         );
                     } else {
-                        group_pipelined::<W, N>(
+                        group_pipelined::<W, N, TAIL>(
                             step, inputs, contexts, &targets, &gradients, sigmoid, loss,
                         );
                     }
@@ -788,7 +800,7 @@ mod vector {
                 }
             }
             for r in first..first + contexts.len() {
-                context_pairwise::<W, N>(step, inputs, outputs, window, r, sigmoid, loss);
+                context_pairwise::<W, N, TAIL>(step, inputs, outputs, window, r, sigmoid, loss);
             }
         }
         // What the paired passes left (all of it for the other paths).
@@ -845,28 +857,30 @@ mod vector {
 
     /// The `N` registers of a row.
     #[inline(always)]
-    unsafe fn load<W: Width, const N: usize>(row: *const f32) -> [W::V; N] {
+    unsafe fn load<W: Width, const N: usize, const TAIL: usize>(row: *const f32) -> [W::V; N] {
         let mut x = [W::zero(); N];
         for (i, x) in x.iter_mut().enumerate() {
-            *x = W::load(row.add(W::WIDTH * i));
+            *x = W::load(row.add(W::WIDTH * i), lanes::<W, N, TAIL>(i));
         }
         x
     }
 
     /// u·row as a register of partial sums.
     #[inline(always)]
-    unsafe fn partial_dot<W: Width, const N: usize>(u: &[W::V; N], row: *const f32) -> W::V {
-        // Two accumulators halve the chain of dependent multiply-adds.
-        let (mut even, mut odd) = (W::zero(), W::zero());
-        for (i, u) in u.iter().enumerate() {
-            let v = W::load(row.add(W::WIDTH * i));
-            if i % 2 == 0 {
-                even = W::fmadd(*u, v, even);
-            } else {
-                odd = W::fmadd(*u, v, odd);
-            }
+    unsafe fn partial_dot<W: Width, const N: usize, const TAIL: usize>(
+        u: &[W::V; N],
+        row: *const f32,
+    ) -> W::V {
+        // Two accumulators halve the chain of dependent multiply-adds; the last register's
+        // product first, as a narrowed operation zeroes the rest of its result (`Width`).
+        let last = N - 1;
+        let v = W::load(row.add(W::WIDTH * last), TAIL);
+        let mut sums = [W::mul(u[last], v, TAIL), W::zero()];
+        for i in 0..last {
+            let v = W::load(row.add(W::WIDTH * i), W::WIDTH);
+            sums[i % 2] = W::fmadd(u[i], v, sums[i % 2], W::WIDTH);
         }
-        W::add(even, odd)
+        W::add(sums[0], sums[1], W::WIDTH)
     }
 
     /// Lane j: the sum of the lanes of `x[j]`, for the first `count` (others 0).
@@ -894,18 +908,18 @@ mod vector {
 
     /// u·v_t for each target (lane t), and u·`previous` when given.
     #[inline(always)]
-    unsafe fn scores<W: Width, const N: usize>(
+    unsafe fn scores<W: Width, const N: usize, const TAIL: usize>(
         u: &[W::V; N],
         targets: &Targets,
         previous: Option<*const f32>,
     ) -> (__m256, f32) {
         let mut sums = [W::zero(); LANES];
         for (sum, &row) in sums.iter_mut().zip(&targets.rows[..targets.count]) {
-            *sum = partial_dot::<W, N>(u, row);
+            *sum = partial_dot::<W, N, TAIL>(u, row);
         }
         let scores = sum_each::<W>(&sums, targets.count);
         let gram = match previous {
-            Some(row) => W::sum(partial_dot::<W, N>(u, row)),
+            Some(row) => W::sum(partial_dot::<W, N, TAIL>(u, row)),
             None => 0.0,
         };
         (scores, gram)
@@ -958,7 +972,7 @@ mod vector {
     /// loss measured, two or more contexts, each unlike the three before it, `PAIRED`
     /// targets (padded).
     #[inline(always)]
-    unsafe fn group_paired<W: Width, const N: usize>(
+    unsafe fn group_paired<W: Width, const N: usize, const TAIL: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         contexts: &[u32],
@@ -968,38 +982,32 @@ mod vector {
         prefetch_some_ahead: &mut impl FnMut(),
     ) {
         let m = contexts.len();
+        debug_assert!(m >= 2);
         let row = |r: usize| inputs.row_ptr(contexts[r]);
         let (gram0, gram1) = (PAIRED, PAIRED + 1);
-        // The first two contexts' scores in one pass, with u_1·u_0.
-        let (x, y, _) = scores_ahead::<W, N>(targets, row(0), row(1.min(m - 1)), row(0), row(0));
+        // The first two contexts' scores in one pass, with h = u_1·u_0 (m ≥ 2).
+        let (x, y, h) = scores_ahead::<W, N, TAIL>(targets, row(0), row(1), None);
         let mut g0 = gradients.of(x, sigmoid);
-        let mut g1 = _mm256_setzero_ps();
-        if m > 1 {
-            g1 = gradients.of(
-                _mm256_fmadd_ps(g0, _mm256_set1_ps(lane(y, gram0)), y),
-                sigmoid,
-            );
-        }
+        let mut g1 = gradients.of(_mm256_fmadd_ps(g0, _mm256_set1_ps(h), y), sigmoid);
         for r in (0..m).step_by(2) {
             prefetch_some_ahead();
             let (a, b) = (row(r), row((r + 1).min(m - 1)));
             // Contexts r + 2 and r + 3 against the rows before this pair's updates.
             let ahead = if r + 2 < m {
-                Some(scores_ahead::<W, N>(
+                Some(scores_ahead::<W, N, TAIL>(
                     targets,
                     row(r + 2),
                     row((r + 3).min(m - 1)),
-                    a,
-                    b,
+                    Some((a, b)),
                 ))
             } else {
                 None
             };
             if r + 1 < m {
-                apply_pair::<W, N>(targets, a, b, g0, g1);
+                apply_pair::<W, N, TAIL>(targets, a, b, g0, g1);
             } else {
                 // The odd last context alone (no ℓ2 here: `step` only for its signature).
-                apply::<W, N>(step, a, &load::<W, N>(a), targets, g0);
+                apply::<W, N, TAIL>(step, a, &load::<W, N, TAIL>(a), targets, g0);
             }
             if let Some((x, y, h)) = ahead {
                 let s = _mm256_fmadd_ps(
@@ -1025,35 +1033,44 @@ mod vector {
         }
     }
 
-    /// For u = U[c] and u = U[d]: u·v_t in lane t < `PAIRED`, u·U[a] in lane `PAIRED` and
-    /// u·U[b] in lane `PAIRED` + 1; and U[d]·U[c]. Each row is loaded once for both.
+    /// For u = U[c] and u = U[d]: u·v_t in lane t < `PAIRED`, and with `previous` rows
+    /// (a, b), u·U[a] in lane `PAIRED` and u·U[b] in lane `PAIRED` + 1 (else 0); and
+    /// U[d]·U[c]. Each row is loaded once for both.
     #[inline(always)]
-    unsafe fn scores_ahead<W: Width, const N: usize>(
+    unsafe fn scores_ahead<W: Width, const N: usize, const TAIL: usize>(
         targets: &Targets,
         c: *const f32,
         d: *const f32,
-        a: *const f32,
-        b: *const f32,
+        previous: Option<(*const f32, *const f32)>,
     ) -> (__m256, __m256, f32) {
-        let mut rows = [a; LANES];
+        let mut rows = [c; LANES];
         for (to, &from) in rows.iter_mut().zip(&targets.rows[..PAIRED]) {
             *to = from;
         }
-        rows[PAIRED + 1] = b;
-        let (uc, ud) = (load::<W, N>(c), load::<W, N>(d));
+        let count = match previous {
+            Some((a, b)) => {
+                (rows[PAIRED], rows[PAIRED + 1]) = (a, b);
+                LANES
+            }
+            None => PAIRED,
+        };
+        let (uc, ud) = (load::<W, N, TAIL>(c), load::<W, N, TAIL>(d));
         let (mut sc, mut sd) = ([W::zero(); LANES], [W::zero(); LANES]);
-        for j in 0..LANES {
-            let x = W::load(rows[j]);
-            (sc[j], sd[j]) = (W::mul(uc[0], x), W::mul(ud[0], x));
-            for i in 1..N {
-                let x = W::load(rows[j].add(W::WIDTH * i));
-                sc[j] = W::fmadd(uc[i], x, sc[j]);
-                sd[j] = W::fmadd(ud[i], x, sd[j]);
+        // The last register's products first: a narrowed operation zeroes the rest of its
+        // result (`Width`).
+        let last = N - 1;
+        for j in 0..count {
+            let x = W::load(rows[j].add(W::WIDTH * last), TAIL);
+            (sc[j], sd[j]) = (W::mul(uc[last], x, TAIL), W::mul(ud[last], x, TAIL));
+            for i in 0..last {
+                let x = W::load(rows[j].add(W::WIDTH * i), W::WIDTH);
+                sc[j] = W::fmadd(uc[i], x, sc[j], W::WIDTH);
+                sd[j] = W::fmadd(ud[i], x, sd[j], W::WIDTH);
             }
         }
-        let mut dc = W::mul(ud[0], uc[0]);
-        for i in 1..N {
-            dc = W::fmadd(ud[i], uc[i], dc);
+        let mut dc = W::mul(ud[last], uc[last], TAIL);
+        for i in 0..last {
+            dc = W::fmadd(ud[i], uc[i], dc, W::WIDTH);
         }
         let (x, y) = W::sum_each_of_two(&sc, &sd);
         (x, y, W::sum(dc))
@@ -1065,7 +1082,7 @@ mod vector {
     /// skipped target (g = 0) is a copy of the center's row, which comes first: it stores
     /// back what the center's step stored.
     #[inline(always)]
-    unsafe fn apply_pair<W: Width, const N: usize>(
+    unsafe fn apply_pair<W: Width, const N: usize, const TAIL: usize>(
         targets: &Targets,
         a: *mut f32,
         b: *mut f32,
@@ -1075,35 +1092,53 @@ mod vector {
         let (mut gradients_a, mut gradients_b) = ([0f32; LANES], [0f32; LANES]);
         _mm256_storeu_ps(gradients_a.as_mut_ptr(), ga);
         _mm256_storeu_ps(gradients_b.as_mut_ptr(), gb);
-        for i in 0..N {
-            let (cell_a, cell_b) = (a.add(W::WIDTH * i), b.add(W::WIDTH * i));
-            let (ua, ub) = (W::load(cell_a), W::load(cell_b));
-            let (mut ea, mut eb) = (W::zero(), W::zero());
-            for (j, &row) in targets.rows[..PAIRED].iter().enumerate() {
-                let cell = row.add(W::WIDTH * i);
-                let (g_a, g_b) = (W::splat(gradients_a[j]), W::splat(gradients_b[j]));
-                let mut v = W::load(cell);
-                ea = if j == 0 {
-                    W::mul(g_a, v)
-                } else {
-                    W::fmadd(g_a, v, ea)
-                };
-                v = W::fmadd(g_a, ua, v);
-                eb = if j == 0 {
-                    W::mul(g_b, v)
-                } else {
-                    W::fmadd(g_b, v, eb)
-                };
-                W::store(cell, W::fmadd(g_b, ub, v));
-            }
-            W::store(cell_b, W::add(ub, eb));
-            W::store(cell_a, W::add(ua, ea));
+        let (ga, gb) = (&gradients_a, &gradients_b);
+        // The last register apart, its `lanes` a constant in each copy of the body (LLVM
+        // keeps this loop a loop).
+        for i in 0..N - 1 {
+            apply_pair_register::<W>(targets, a, b, ga, gb, W::WIDTH * i, W::WIDTH);
         }
+        apply_pair_register::<W>(targets, a, b, ga, gb, W::WIDTH * (N - 1), TAIL);
+    }
+
+    /// `apply_pair` on the register of each row at `offset`, `lanes` of it.
+    #[inline(always)]
+    unsafe fn apply_pair_register<W: Width>(
+        targets: &Targets,
+        a: *mut f32,
+        b: *mut f32,
+        gradients_a: &[f32; LANES],
+        gradients_b: &[f32; LANES],
+        offset: usize,
+        lanes: usize,
+    ) {
+        let (cell_a, cell_b) = (a.add(offset), b.add(offset));
+        let (ua, ub) = (W::load(cell_a, lanes), W::load(cell_b, lanes));
+        let (mut ea, mut eb) = (W::zero(), W::zero());
+        for (j, &row) in targets.rows[..PAIRED].iter().enumerate() {
+            let cell = row.add(offset);
+            let (g_a, g_b) = (W::splat(gradients_a[j]), W::splat(gradients_b[j]));
+            let mut v = W::load(cell, lanes);
+            ea = if j == 0 {
+                W::mul(g_a, v, lanes)
+            } else {
+                W::fmadd(g_a, v, ea, lanes)
+            };
+            v = W::fmadd(g_a, ua, v, lanes);
+            eb = if j == 0 {
+                W::mul(g_b, v, lanes)
+            } else {
+                W::fmadd(g_b, v, eb, lanes)
+            };
+            W::store(cell, W::fmadd(g_b, ub, v, lanes), lanes);
+        }
+        W::store(cell_b, W::add(ub, eb, lanes), lanes);
+        W::store(cell_a, W::add(ua, ea, lanes), lanes);
     }
 
     /// The contexts of one group, pipelined as the module docs say.
     #[inline(always)]
-    unsafe fn group_pipelined<W: Width, const N: usize>(
+    unsafe fn group_pipelined<W: Width, const N: usize, const TAIL: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         contexts: &[u32],
@@ -1114,8 +1149,8 @@ mod vector {
     ) {
         let shrink = _mm256_set1_ps(1.0 - step.lr * step.l2);
         let mut row = inputs.row_ptr(contexts[0]);
-        let mut u = load::<W, N>(row);
-        let mut s = scores::<W, N>(&u, targets, None).0;
+        let mut u = load::<W, N, TAIL>(row);
+        let mut s = scores::<W, N, TAIL>(&u, targets, None).0;
         for (r, &context) in contexts.iter().enumerate() {
             let g = gradients.of(s, sigmoid);
             if step.with_loss {
@@ -1131,13 +1166,13 @@ mod vector {
             let next = match contexts.get(r + 1) {
                 Some(&c) if c != context => {
                     let next_row = inputs.row_ptr(c);
-                    let next_u = load::<W, N>(next_row);
-                    let (a, h) = scores::<W, N>(&next_u, targets, Some(row));
+                    let next_u = load::<W, N, TAIL>(next_row);
+                    let (a, h) = scores::<W, N, TAIL>(&next_u, targets, Some(row));
                     Some((next_row, next_u, a, h))
                 }
                 _ => None,
             };
-            apply::<W, N>(step, row, &u, targets, g);
+            apply::<W, N, TAIL>(step, row, &u, targets, g);
             match (next, contexts.get(r + 1)) {
                 (Some((next_row, next_u, a, h)), _) => {
                     s = _mm256_fmadd_ps(g, _mm256_set1_ps(h), _mm256_mul_ps(shrink, a));
@@ -1145,8 +1180,8 @@ mod vector {
                 }
                 (None, Some(&c)) => {
                     row = inputs.row_ptr(c);
-                    u = load::<W, N>(row);
-                    s = scores::<W, N>(&u, targets, None).0;
+                    u = load::<W, N, TAIL>(row);
+                    s = scores::<W, N, TAIL>(&u, targets, None).0;
                 }
                 (None, None) => {}
             }
@@ -1156,7 +1191,7 @@ mod vector {
     /// One context's update from its gradients g (lane t): v_t ← v_t + g_t·u (and the ℓ2
     /// step), e = Σ_t g_t·v_t, U[c] ← U[c] + e.
     #[inline(always)]
-    unsafe fn apply<W: Width, const N: usize>(
+    unsafe fn apply<W: Width, const N: usize, const TAIL: usize>(
         step: &Step,
         input_row: *mut f32,
         u: &[W::V; N],
@@ -1172,15 +1207,15 @@ mod vector {
             if targets.live & (1 << j) == 0 {
                 continue;
             }
-            update_target::<W, N>(row, W::splat(gradients[j]), u, &mut e, decay, with_decay);
+            update_target::<W, N, TAIL>(row, W::splat(gradients[j]), u, &mut e, decay, with_decay);
         }
-        add_error::<W, N>(input_row, u, e, decay, with_decay);
+        add_error::<W, N, TAIL>(input_row, u, e, decay, with_decay);
     }
 
     /// One pair's step on target row v_t with gradient g: e ← e + g·v_t, then
     /// v_t ← v_t + g·u (and the ℓ2 step −ηλ·v_t).
     #[inline(always)]
-    unsafe fn update_target<W: Width, const N: usize>(
+    unsafe fn update_target<W: Width, const N: usize, const TAIL: usize>(
         row: *mut f32,
         g: W::V,
         u: &[W::V; N],
@@ -1189,18 +1224,19 @@ mod vector {
         with_decay: bool,
     ) {
         for i in 0..N {
-            let mut v = W::load(row.add(W::WIDTH * i));
-            e[i] = W::fmadd(g, v, e[i]);
+            let lanes = lanes::<W, N, TAIL>(i);
+            let mut v = W::load(row.add(W::WIDTH * i), lanes);
+            e[i] = W::fmadd(g, v, e[i], lanes);
             if with_decay {
-                v = W::fmadd(decay, v, v);
+                v = W::fmadd(decay, v, v, lanes);
             }
-            W::store(row.add(W::WIDTH * i), W::fmadd(g, u[i], v));
+            W::store(row.add(W::WIDTH * i), W::fmadd(g, u[i], v, lanes), lanes);
         }
     }
 
     /// U[c] ← U[c] + e (+ the ℓ2 step −ηλ·u).
     #[inline(always)]
-    unsafe fn add_error<W: Width, const N: usize>(
+    unsafe fn add_error<W: Width, const N: usize, const TAIL: usize>(
         input_row: *mut f32,
         u: &[W::V; N],
         mut e: [W::V; N],
@@ -1208,17 +1244,18 @@ mod vector {
         with_decay: bool,
     ) {
         for i in 0..N {
+            let lanes = lanes::<W, N, TAIL>(i);
             if with_decay {
-                e[i] = W::fmadd(decay, u[i], e[i]);
+                e[i] = W::fmadd(decay, u[i], e[i], lanes);
             }
             let cell = input_row.add(W::WIDTH * i);
-            W::store(cell, W::add(W::load(cell), e[i]));
+            W::store(cell, W::add(W::load(cell, lanes), e[i], lanes), lanes);
         }
     }
 
     /// Context `r` of the window, pair by pair (its targets may repeat).
     #[inline(always)]
-    unsafe fn context_pairwise<W: Width, const N: usize>(
+    unsafe fn context_pairwise<W: Width, const N: usize, const TAIL: usize>(
         step: &Step,
         inputs: &HogwildMatrix,
         outputs: &HogwildMatrix,
@@ -1230,7 +1267,7 @@ mod vector {
         let decay = W::splat(-step.lr * step.l2);
         let with_decay = step.l2 != 0.0;
         let input_row = inputs.row_ptr(window.contexts[r]);
-        let u = load::<W, N>(input_row);
+        let u = load::<W, N, TAIL>(input_row);
         let mut e = [W::zero(); N];
         for (j, target) in targets(window, step, r).enumerate() {
             let label = j == 0;
@@ -1238,14 +1275,14 @@ mod vector {
                 continue;
             }
             let row = outputs.row_ptr(target);
-            let score = W::sum(partial_dot::<W, N>(&u, row));
+            let score = W::sum(partial_dot::<W, N, TAIL>(&u, row));
             if step.with_loss {
                 loss.add(label, score, sigmoid);
             }
             let g = W::splat(sigmoid.gradient(label, score, step.lr));
-            update_target::<W, N>(row, g, &u, &mut e, decay, with_decay);
+            update_target::<W, N, TAIL>(row, g, &u, &mut e, decay, with_decay);
         }
-        add_error::<W, N>(input_row, &u, e, decay, with_decay);
+        add_error::<W, N, TAIL>(input_row, &u, e, decay, with_decay);
     }
 
     #[cfg(test)]
@@ -1268,6 +1305,14 @@ mod vector {
                     assert!(!unsafe { distinct(ids) }, "lanes {i} and {j}");
                 }
             }
+        }
+
+        #[test]
+        fn narrow_tail_when_the_row_ends_in_the_first_half_of_its_last_register() {
+            for (dim, narrow) in [(1, true), (8, true), (9, false), (16, false), (17, true)] {
+                assert_eq!(narrow_tail(dim, dim.div_ceil(16)), narrow, "dim {dim}");
+            }
+            assert!(narrow_tail(100, 7) && !narrow_tail(110, 7) && narrow_tail(104, 7));
         }
 
         #[test]
@@ -1390,7 +1435,9 @@ mod tests {
             (&[4, 0, 6, 2, 1], &[0, 2, 3, 5, 6], usize::MAX, 5),
         ];
         let settings = [(0.0, true), (0.0, false), (0.1, true), (1.0, false)];
-        for dim in [3, 16, 100, 130] {
+        // AVX-512 rows of 1, 2, 3 and 7 registers, the last narrowed to 8 lanes (3, 24,
+        // 100) or not (16, 44); beyond 8 registers (130), the AVX2 path.
+        for dim in [3, 16, 24, 44, 100, 130] {
             for (l2, with_loss) in settings {
                 for &(contexts, noise, share, negatives) in &windows {
                     let mut step = Step {
@@ -1439,6 +1486,11 @@ mod tests {
                             assert!((loss.sum - want_loss).abs() < 0.02, "{context}");
                         }
                         for (got, want) in [(inputs, &u), (outputs, &v)] {
+                            let padding = got
+                                .padded_values()
+                                .chunks(got.stride())
+                                .all(|row| row[dim..].iter().all(|&x| x == 0.0));
+                            assert!(padding, "{context}: padding written");
                             let got = got.into_vec();
                             for (i, (a, b)) in got.iter().zip(want.iter().flatten()).enumerate() {
                                 assert!((a - b).abs() < 2e-3, "{context}, value {i}: {a} vs {b}");
