@@ -1093,8 +1093,8 @@ mod vector {
         _mm256_storeu_ps(gradients_a.as_mut_ptr(), ga);
         _mm256_storeu_ps(gradients_b.as_mut_ptr(), gb);
         let (ga, gb) = (&gradients_a, &gradients_b);
-        // The last register apart, its `lanes` a constant in each copy of the body (LLVM
-        // keeps this loop a loop).
+        // The last register apart, so that `lanes` is a constant in each copy of the body
+        // whether or not LLVM unrolls the loop.
         for i in 0..N - 1 {
             apply_pair_register::<W>(targets, a, b, ga, gb, W::WIDTH * i, W::WIDTH);
         }
