@@ -1,5 +1,5 @@
-//! The SGNS update of one window: word2vec's sequential SGD, pair by pair and in place, with
-//! the input row held in registers.
+//! The SGNS update of one window: word2vec's SGD in place, with the input row held in
+//! registers, its contexts' scores taken in batches.
 //!
 //! For a center k-mer w with contexts c_1..c_m, each context's input row u = U[c_r] meets
 //! the target w (label 1) and K negatives n_1..n_K (label 0), rows of V. Every pair (c, t)
@@ -11,11 +11,14 @@
 //!
 //!   g = η·(y − σ(u·v_t)),   e ← e + g·v_t,   v_t ← v_t + g·u,
 //!
-//! then U[c] ← U[c] + e. On AVX-512, u and e stay in registers (dim ≤ 128): a pair is one
-//! pass over v_t (a load, the dot product, two fused multiply-adds per 16 lanes, a store),
-//! the targets of one context are independent given u, so the CPU overlaps them, and the
-//! next context's scores are computed while this one is applied (module `vector`, which
-//! runs the same kernel 8 lanes wide with AVX2).
+//! then U[c] ← U[c] + e. On the vector paths (module `vector`: AVX-512, and the same kernel
+//! 8 lanes wide with AVX2) most windows go in batches of up to six contexts whose scores
+//! u·v_t are all taken against the target rows as the batch found them (Ji et al. 2016),
+//! then applied in that order: the updates are word2vec's, only the scores miss the batch's
+//! earlier contexts. That cuts the chain from one context's σ to the next one's dot
+//! products, and on E. coli 6-mers it scored a little better on the shifted-PMI check than
+//! the sequential step (`vector::BATCH`). The other paths, and windows with repeated
+//! targets, an ℓ2 penalty or the loss measured, take the sequential step exactly.
 //!
 //! Negatives are drawn per group of `share` contexts (1: a fresh draw per pair, as word2vec
 //! does; the trainer's default shares one draw across the window, which the center's
@@ -126,12 +129,12 @@ pub struct Window<'a> {
 
 /// The rows the window after this one meets first: its negatives' and center's rows of V
 /// and the rows of U of its contexts not in this window (`embed`: the one entering it;
-/// `train`, whose windows share nothing: all of them). The vector paths prefetch two of
-/// them a pass of the paired step (`ROWS_AHEAD_PER_PASS`) rather than all at the window's
-/// start: seven rows of seven lines at once filled the line buffers, and the prefetch
-/// instruction that found none free stalled the core (57 % of the trainer loop's samples
-/// were on it). Spread out, 1.067× on 1 thread (E. coli k 6, Intel Xeon VM, 7 alternating
-/// pairs; one row a pass 0.975× of that, three 0.992×).
+/// `train`, whose windows share nothing: all of them). The vector paths prefetch them a
+/// row at a time between the steps of the batched update (`ROWS_AHEAD_PER_STEP`) rather
+/// than all at the window's start: seven rows of seven lines at once filled the line
+/// buffers, and the prefetch instruction that found none free stalled the core (57 % of
+/// the trainer loop's samples were on it). Spread out, 1.067× on 1 thread (E. coli k 6,
+/// Intel Xeon VM, 7 alternating pairs, with the exact paired step this replaced).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ahead<'a> {
     /// Rows of V: the next window's negatives.
@@ -443,25 +446,30 @@ impl Step {
 /// With AVX2's sixteen registers u and e do not all fit (dim 100 needs 14 each); the
 /// compiler keeps the rest in L1.
 ///
-/// Most groups go two contexts a pass ("paired"): with g_r and g_{r+1} known, each chunk
-/// of each target row is loaded once, takes both contexts' steps and is stored once, half
-/// the row traffic of one context at a time, which is what the update pass waits on (the
-/// update pass alone, rows in L1, took 90 cycles a context one at a time and 60 two at a
-/// time on an Intel Xeon VM). Before it, one pass of dot products takes the next two
-/// contexts' scores against the rows as they are, from the same loads, and their products
-/// with u_r and u_{r+1}:
+/// Most groups go as batches ("batched"), the parallel form of Ji et al. (2016, "Parallelizing
+/// Word2Vec in Shared and Distributed Memory"): the scores of a batch of up to `BATCH`
+/// contexts are all taken against the target rows as the batch found them,
 ///
-///   s_{r+2,t} = u_{r+2}·v_t + g_{r,t}·(u_{r+2}·u_r) + g_{r+1,t}·(u_{r+2}·u_{r+1}),
-///   s_{r+3,t} = u_{r+3}·v_t + g_{r,t}·(u_{r+3}·u_r) + g_{r+1,t}·(u_{r+3}·u_{r+1})
-///               + g_{r+2,t}·(u_{r+3}·u_{r+2}).
+///   s_{r,t} = u_r·v_t⁰,   g_{r,t} = η·(y_t − σ(s_{r,t})),
 ///
-/// It takes groups of two or more contexts, each unlike the three before it, and at most
-/// six targets (fewer are padded by skipped copies of the center's row; the two other lanes
-/// hold the products with u_r and u_{r+1}), with no ℓ2 penalty and no loss measured (one
-/// window in 64, `trainer::LOSS_EVERY`); the rest go one context at a time as above.
-/// `embed` of E. coli k 6: 1.05–1.07× on 1 thread with AVX-512, 1.08× with AVX2, 1.05× on 2
-/// threads (Intel Xeon VM, 5–7 alternating pairs); in `window_variants`, 1.43× the
-/// pair-by-pair loop against 1.28× one context at a time.
+/// two contexts a pass (each chunk of each target row loaded once for both), and their σ
+/// eight lanes at once; then one pass per register position applies the batch: the K + 1
+/// target registers stay in registers across its contexts, and for each context in turn
+///
+///   e = Σ_t g_{r,t}·v_t,   v_t ← v_t + g_{r,t}·u_r,   u_r ← u_r + e,
+///
+/// so e and the updates are word2vec's sequential step; only the scores miss the updates of
+/// the batch's earlier contexts (the g_{r',t}·(u_r·u_{r'}) that a sequential step would add).
+/// No chain runs from one context's σ to the next one's dot products, and none of the
+/// products of rows of U with each other that the exact pipelining above needs: per context
+/// and register, 6 multiply-adds for the scores and 12 for the update, where the paired
+/// exact step it replaces took 8.5 and 12. A repeated context needs no care (its second
+/// update reads the row its first one stored). Batches take groups of two or more contexts
+/// with at most six distinct targets (fewer are padded by skipped copies of the center's
+/// row, stored before the center's), no ℓ2 penalty and no loss measured (one window in 64,
+/// `trainer::LOSS_EVERY`); the rest go one context at a time as above, exactly. `embed` of
+/// E. coli k 6, 1 thread, Zen 4 VM: 1.13× the paired exact step (7 alternating pairs);
+/// quality in `BATCH`'s docs.
 #[cfg(target_arch = "x86_64")]
 mod vector {
     use super::{targets, Loss, Step, Window};
@@ -472,12 +480,13 @@ mod vector {
     /// The most targets (1 + K) of the pipelined step: one 8-lane vector of scores.
     const LANES: usize = 8;
 
-    /// The targets of the paired step, fewer padded to it: two lanes less, for the two
-    /// contexts' dot products with the next ones.
-    const PAIRED: usize = LANES - 2;
+    /// The targets of the batched step (1 + K for the default K = 5), fewer padded to it.
+    const BATCH_TARGETS: usize = 6;
 
-    /// Rows of `Window::ahead` prefetched a pass of the paired step (`Ahead`).
-    const ROWS_AHEAD_PER_PASS: usize = 2;
+    /// Rows of `Window::ahead` prefetched a step of the batched update (`Ahead`): one a
+    /// pair of contexts' scores and one a register's update, at least the seven rows an
+    /// `embed` window has ahead for any batch of two or more contexts.
+    const ROWS_AHEAD_PER_STEP: usize = 1;
 
     /// One register width: the operations the kernel needs on it. Every method is an
     /// intrinsic of its instruction set, so it may only run where `train_avx512` or
@@ -503,8 +512,9 @@ mod vector {
         unsafe fn load(p: *const f32, lanes: usize) -> Self::V;
         unsafe fn store(p: *mut f32, x: Self::V, lanes: usize);
         unsafe fn add(a: Self::V, b: Self::V, lanes: usize) -> Self::V;
-        /// a·b, for the first term of each sum of the paired step (`scores_ahead`,
-        /// `apply_pair`) rather than a multiply-add onto zero: an FMA overwrites one of its
+        /// a·b, for the first term of each dot product (`scores_two`, `partial_dot`; the
+        /// exact paired step this came from had it in its update too) rather than a
+        /// multiply-add onto zero: an FMA overwrites one of its
         /// operands, so onto a zero register it made the compiler copy the row's value it
         /// multiplied, still needed for the next product or the row's update (the AVX-512
         /// kernel for dim 100 had 50 register copies, 25 after; on this VM a copy costs
@@ -768,27 +778,25 @@ mod vector {
                 if distinct(ids) {
                     let targets = Targets { rows, count, live };
                     let gradients = Gradients::new(step, &targets);
-                    if count <= PAIRED
+                    if count <= BATCH_TARGETS
                         && contexts.len() > 1
                         && step.l2 == 0.0
                         && !step.with_loss
-                        && distinct_nearby(contexts)
                     {
-                        // Padded to `PAIRED` targets by skipped copies of the center's row.
+                        // Padded to `BATCH_TARGETS` by skipped copies of the center's row.
                         let mut padded = Targets {
-                            count: PAIRED,
+                            count: BATCH_TARGETS,
                             ..targets
                         };
-                        padded.rows[count..PAIRED].fill(rows[0]);
-                        group_paired::<W, N, TAIL>(
-                            step,
+                        padded.rows[count..BATCH_TARGETS].fill(rows[0]);
+                        group_batched::<W, N, TAIL>(
                             inputs,
                             contexts,
                             &padded,
                             &gradients,
                             sigmoid,
                             &mut || {
-                                ahead.prefetch(ROWS_AHEAD_PER_PASS, inputs, outputs, W::WIDTH * N)
+                                ahead.prefetch(ROWS_AHEAD_PER_STEP, inputs, outputs, W::WIDTH * N)
                             },
                         );
                     } else {
@@ -803,7 +811,7 @@ mod vector {
                 context_pairwise::<W, N, TAIL>(step, inputs, outputs, window, r, sigmoid, loss);
             }
         }
-        // What the paired passes left (all of it for the other paths).
+        // What the batched steps left (all of it for the other paths).
         ahead.prefetch(usize::MAX, inputs, outputs, W::WIDTH * N);
     }
 
@@ -837,22 +845,6 @@ mod vector {
             clash = _mm256_or_si256(clash, equal);
         }
         _mm256_testz_si256(clash, clash) != 0
-    }
-
-    /// Whether each context differs from the three before it: all the paired step needs,
-    /// since it loads context r + 2's and r + 3's rows before contexts r and r + 1 are
-    /// added in, and corrects r + 3's scores for r + 2's update from the rows, not for a
-    /// change of its own row.
-    fn distinct_nearby(contexts: &[u32]) -> bool {
-        // No early exit: the answer is nearly always yes.
-        let clash = |d: usize| {
-            let later = contexts.get(d..).unwrap_or_default();
-            contexts
-                .iter()
-                .zip(later)
-                .fold(false, |clash, (a, b)| clash | (a == b))
-        };
-        !(clash(1) | clash(2) | clash(3))
     }
 
     /// The `N` registers of a row.
@@ -960,20 +952,27 @@ mod vector {
         }
     }
 
-    /// Lane `j` of `x`.
-    #[inline(always)]
-    unsafe fn lane(x: __m256, j: usize) -> f32 {
-        let mut lanes = [0f32; LANES];
-        _mm256_storeu_ps(lanes.as_mut_ptr(), x);
-        lanes[j]
-    }
+    /// The most contexts of one batch (`group_batched`): a group of more goes as batches of
+    /// this many, the last one shorter. Chosen by the shifted-PMI check
+    /// (`benches/peers/pmi_check.py`, Pearson r; `embed --k 6 --no-fragment --no-flip`, window
+    /// 5, so 2 to 10 contexts a window; 1 thread, seeds 1–4, Zen 4 VM), each batch size
+    /// against the exact sequential step on the same seeds: 2: −0.0017, 4: −0.0032,
+    /// 6: **+0.0018**, 8: −0.0022, 16 (the whole window): −0.0025, and halves of the window:
+    /// −0.0021 (every seed alike, to within 0.0002); on E. coli 536 (seeds 1–3) 6: +0.0018 and
+    /// 16: −0.0020. gensim on the same tokens, seeds 1–4: 0.7026–0.7100, mean 0.7061; the
+    /// exact step 0.7057, batches of 6 0.7075. The figure is not monotone in the batch size and
+    /// moves less than the learning rate does (the exact step at `--lr` 0.02: +0.015), so the
+    /// choice is an empirical one. The dna2vec-default model (k 3..8, window 10, 10 epochs)
+    /// scored the same on `kmer2vec evaluate` with 2, 6 or 16 as with the exact step
+    /// (similarity against alignment, Pearson 0.411–0.413).
+    pub(super) const BATCH: usize = 6;
 
-    /// The contexts of one group two at a time ("paired", module docs): no ℓ2 penalty, no
-    /// loss measured, two or more contexts, each unlike the three before it, `PAIRED`
-    /// targets (padded).
+    /// The contexts of one group as batches (module docs): each batch's scores against the
+    /// target rows as the batch found them, two contexts a pass, then its updates one
+    /// register position at a time over all its rows (`update_column`). `targets` are
+    /// `BATCH_TARGETS` distinct rows but for skipped copies of the center's row.
     #[inline(always)]
-    unsafe fn group_paired<W: Width, const N: usize, const TAIL: usize>(
-        step: &Step,
+    unsafe fn group_batched<W: Width, const N: usize, const TAIL: usize>(
         inputs: &HogwildMatrix,
         contexts: &[u32],
         targets: &Targets,
@@ -981,159 +980,89 @@ mod vector {
         sigmoid: &SigmoidTable,
         prefetch_some_ahead: &mut impl FnMut(),
     ) {
-        let m = contexts.len();
-        debug_assert!(m >= 2);
-        let row = |r: usize| inputs.row_ptr(contexts[r]);
-        let (gram0, gram1) = (PAIRED, PAIRED + 1);
-        // The first two contexts' scores in one pass, with h = u_1·u_0 (m ≥ 2).
-        let (x, y, h) = scores_ahead::<W, N, TAIL>(targets, row(0), row(1), None);
-        let mut g0 = gradients.of(x, sigmoid);
-        let mut g1 = gradients.of(_mm256_fmadd_ps(g0, _mm256_set1_ps(h), y), sigmoid);
-        for r in (0..m).step_by(2) {
-            prefetch_some_ahead();
-            let (a, b) = (row(r), row((r + 1).min(m - 1)));
-            // Contexts r + 2 and r + 3 against the rows before this pair's updates.
-            let ahead = if r + 2 < m {
-                Some(scores_ahead::<W, N, TAIL>(
-                    targets,
-                    row(r + 2),
-                    row((r + 3).min(m - 1)),
-                    Some((a, b)),
-                ))
-            } else {
-                None
-            };
-            if r + 1 < m {
-                apply_pair::<W, N, TAIL>(targets, a, b, g0, g1);
-            } else {
-                // The odd last context alone (no ℓ2 here: `step` only for its signature).
-                apply::<W, N, TAIL>(step, a, &load::<W, N, TAIL>(a), targets, g0);
+        for batch in contexts.chunks(BATCH) {
+            let m = batch.len();
+            let mut rows = [std::ptr::null_mut::<f32>(); BATCH];
+            for (row, &context) in rows.iter_mut().zip(batch) {
+                *row = inputs.row_ptr(context);
             }
-            if let Some((x, y, h)) = ahead {
-                let s = _mm256_fmadd_ps(
-                    g1,
-                    _mm256_set1_ps(lane(x, gram1)),
-                    _mm256_fmadd_ps(g0, _mm256_set1_ps(lane(x, gram0)), x),
-                );
-                let g2 = gradients.of(s, sigmoid);
-                if r + 3 < m {
-                    let s = _mm256_fmadd_ps(
-                        g2,
-                        _mm256_set1_ps(h),
-                        _mm256_fmadd_ps(
-                            g1,
-                            _mm256_set1_ps(lane(y, gram1)),
-                            _mm256_fmadd_ps(g0, _mm256_set1_ps(lane(y, gram0)), y),
-                        ),
-                    );
-                    g1 = gradients.of(s, sigmoid);
+            let rows = &rows[..m];
+            let mut g = [[0f32; LANES]; BATCH];
+            for r in (0..m).step_by(2) {
+                prefetch_some_ahead();
+                if r + 1 < m {
+                    let (x, y) = scores_two::<W, N, TAIL>(targets, rows[r], rows[r + 1]);
+                    _mm256_storeu_ps(g[r].as_mut_ptr(), gradients.of(x, sigmoid));
+                    _mm256_storeu_ps(g[r + 1].as_mut_ptr(), gradients.of(y, sigmoid));
+                } else {
+                    let u = load::<W, N, TAIL>(rows[r]);
+                    let x = scores::<W, N, TAIL>(&u, targets, None).0;
+                    _mm256_storeu_ps(g[r].as_mut_ptr(), gradients.of(x, sigmoid));
                 }
-                g0 = g2;
             }
+            let g = &g[..m];
+            for i in 0..N - 1 {
+                update_column::<W>(targets, rows, g, W::WIDTH * i, W::WIDTH);
+                prefetch_some_ahead();
+            }
+            update_column::<W>(targets, rows, g, W::WIDTH * (N - 1), TAIL);
         }
     }
 
-    /// For u = U[c] and u = U[d]: u·v_t in lane t < `PAIRED`, and with `previous` rows
-    /// (a, b), u·U[a] in lane `PAIRED` and u·U[b] in lane `PAIRED` + 1 (else 0); and
-    /// U[d]·U[c]. Each row is loaded once for both.
+    /// u·v_t for u = U[c] (first result) and U[d] (second), lane t < `BATCH_TARGETS`.
     #[inline(always)]
-    unsafe fn scores_ahead<W: Width, const N: usize, const TAIL: usize>(
+    unsafe fn scores_two<W: Width, const N: usize, const TAIL: usize>(
         targets: &Targets,
         c: *const f32,
         d: *const f32,
-        previous: Option<(*const f32, *const f32)>,
-    ) -> (__m256, __m256, f32) {
-        let mut rows = [c; LANES];
-        for (to, &from) in rows.iter_mut().zip(&targets.rows[..PAIRED]) {
-            *to = from;
-        }
-        let count = match previous {
-            Some((a, b)) => {
-                (rows[PAIRED], rows[PAIRED + 1]) = (a, b);
-                LANES
-            }
-            None => PAIRED,
-        };
+    ) -> (__m256, __m256) {
         let (uc, ud) = (load::<W, N, TAIL>(c), load::<W, N, TAIL>(d));
         let (mut sc, mut sd) = ([W::zero(); LANES], [W::zero(); LANES]);
-        // The last register's products first: a narrowed operation zeroes the rest of its
-        // result (`Width`).
         let last = N - 1;
-        for j in 0..count {
-            let x = W::load(rows[j].add(W::WIDTH * last), TAIL);
+        for j in 0..BATCH_TARGETS {
+            let row = targets.rows[j];
+            let x = W::load(row.add(W::WIDTH * last), TAIL);
             (sc[j], sd[j]) = (W::mul(uc[last], x, TAIL), W::mul(ud[last], x, TAIL));
             for i in 0..last {
-                let x = W::load(rows[j].add(W::WIDTH * i), W::WIDTH);
+                let x = W::load(row.add(W::WIDTH * i), W::WIDTH);
                 sc[j] = W::fmadd(uc[i], x, sc[j], W::WIDTH);
                 sd[j] = W::fmadd(ud[i], x, sd[j], W::WIDTH);
             }
         }
-        let mut dc = W::mul(ud[last], uc[last], TAIL);
-        for i in 0..last {
-            dc = W::fmadd(ud[i], uc[i], dc, W::WIDTH);
-        }
-        let (x, y) = W::sum_each_of_two(&sc, &sd);
-        (x, y, W::sum(dc))
+        W::sum_each_of_two(&sc, &sd)
     }
 
-    /// Contexts a and b's updates in one pass over the `PAIRED` target rows, 16 (or 8)
-    /// values at a time: v_t is loaded once, e_a += g_a·v_t, v_t += g_a·u_a,
-    /// e_b += g_b·v_t, v_t += g_b·u_b, stored once; then U[a] += e_a, U[b] += e_b. A
-    /// skipped target (g = 0) is a copy of the center's row, which comes first: it stores
-    /// back what the center's step stored.
+    /// Register position `offset` (`lanes` of it) of a batch's updates: the target rows'
+    /// registers held across the batch; for each context in turn, with v_t as the contexts
+    /// before it left it, u ← u + Σ_t g_t·v_t and v_t ← v_t + g_t·u (the old u). The skipped
+    /// targets (g = 0) are copies of the center's row and stored before it, so the center's
+    /// store is the one that stays.
     #[inline(always)]
-    unsafe fn apply_pair<W: Width, const N: usize, const TAIL: usize>(
+    unsafe fn update_column<W: Width>(
         targets: &Targets,
-        a: *mut f32,
-        b: *mut f32,
-        ga: __m256,
-        gb: __m256,
-    ) {
-        let (mut gradients_a, mut gradients_b) = ([0f32; LANES], [0f32; LANES]);
-        _mm256_storeu_ps(gradients_a.as_mut_ptr(), ga);
-        _mm256_storeu_ps(gradients_b.as_mut_ptr(), gb);
-        let (ga, gb) = (&gradients_a, &gradients_b);
-        // The last register apart, so that `lanes` is a constant in each copy of the body
-        // whether or not LLVM unrolls the loop.
-        for i in 0..N - 1 {
-            apply_pair_register::<W>(targets, a, b, ga, gb, W::WIDTH * i, W::WIDTH);
-        }
-        apply_pair_register::<W>(targets, a, b, ga, gb, W::WIDTH * (N - 1), TAIL);
-    }
-
-    /// `apply_pair` on the register of each row at `offset`, `lanes` of it.
-    #[inline(always)]
-    unsafe fn apply_pair_register<W: Width>(
-        targets: &Targets,
-        a: *mut f32,
-        b: *mut f32,
-        gradients_a: &[f32; LANES],
-        gradients_b: &[f32; LANES],
+        rows: &[*mut f32],
+        gradients: &[[f32; LANES]],
         offset: usize,
         lanes: usize,
     ) {
-        let (cell_a, cell_b) = (a.add(offset), b.add(offset));
-        let (ua, ub) = (W::load(cell_a, lanes), W::load(cell_b, lanes));
-        let (mut ea, mut eb) = (W::zero(), W::zero());
-        for (j, &row) in targets.rows[..PAIRED].iter().enumerate() {
-            let cell = row.add(offset);
-            let (g_a, g_b) = (W::splat(gradients_a[j]), W::splat(gradients_b[j]));
-            let mut v = W::load(cell, lanes);
-            ea = if j == 0 {
-                W::mul(g_a, v, lanes)
-            } else {
-                W::fmadd(g_a, v, ea, lanes)
-            };
-            v = W::fmadd(g_a, ua, v, lanes);
-            eb = if j == 0 {
-                W::mul(g_b, v, lanes)
-            } else {
-                W::fmadd(g_b, v, eb, lanes)
-            };
-            W::store(cell, W::fmadd(g_b, ub, v, lanes), lanes);
+        let mut v = [W::zero(); BATCH_TARGETS];
+        for (v, &row) in v.iter_mut().zip(&targets.rows[..BATCH_TARGETS]) {
+            *v = W::load(row.add(offset), lanes);
         }
-        W::store(cell_b, W::add(ub, eb, lanes), lanes);
-        W::store(cell_a, W::add(ua, ea, lanes), lanes);
+        for (&row, g) in rows.iter().zip(gradients) {
+            let cell = row.add(offset);
+            let u = W::load(cell, lanes);
+            let mut e = u;
+            for t in 0..BATCH_TARGETS {
+                let gt = W::splat(g[t]);
+                e = W::fmadd(gt, v[t], e, lanes);
+                v[t] = W::fmadd(gt, u, v[t], lanes);
+            }
+            W::store(cell, e, lanes);
+        }
+        for t in (0..BATCH_TARGETS).rev() {
+            W::store(targets.rows[t].add(offset), v[t], lanes);
+        }
     }
 
     /// The contexts of one group, pipelined as the module docs say.
@@ -1314,18 +1243,6 @@ mod vector {
             }
             assert!(narrow_tail(100, 7) && !narrow_tail(110, 7) && narrow_tail(104, 7));
         }
-
-        #[test]
-        fn distinct_nearby_looks_three_back() {
-            assert!(distinct_nearby(&[]));
-            assert!(distinct_nearby(&[5]));
-            assert!(distinct_nearby(&[1, 2, 3, 4, 1, 2, 3, 4]));
-            for d in 1..=3 {
-                let mut contexts = vec![1, 2, 3, 4, 5, 6, 7];
-                contexts[6] = contexts[6 - d];
-                assert!(!distinct_nearby(&contexts), "{d} back");
-            }
-        }
     }
 }
 
@@ -1374,45 +1291,102 @@ mod tests {
         ahead.prefetch(1, &matrix, &matrix, 16);
     }
 
-    /// Plain sequential SGD over the window's pairs, exact sigmoid: the definition.
-    fn oracle(u: &mut [Vec<f32>], v: &mut [Vec<f32>], window: &Window, step: &Step) -> (f64, u64) {
+    /// The contexts of a batch (`vector::BATCH`) where the vector paths run.
+    #[cfg(target_arch = "x86_64")]
+    const BATCH: Option<usize> = Some(vector::BATCH);
+    #[cfg(not(target_arch = "x86_64"))]
+    const BATCH: Option<usize> = None;
+
+    /// SGD over the window's pairs, exact sigmoid: the definition. With `batch`, a group of
+    /// two or more contexts whose at most six live targets are distinct rows, with no ℓ2 and
+    /// no loss measured, goes in batches of that many contexts, each batch's scores taken
+    /// before its updates (`vector::group_batched`); everything else, and everything without
+    /// `batch`, is word2vec's sequential step, pair by pair.
+    fn oracle(
+        u: &mut [Vec<f32>],
+        v: &mut [Vec<f32>],
+        window: &Window,
+        step: &Step,
+        batch: Option<usize>,
+    ) -> (f64, u64) {
         let sigma = |x: f32| 1.0 / (1.0 + (-x).exp());
+        let dot = |a: &[f32], b: &[f32]| -> f32 { a.iter().zip(b).map(|(a, b)| a * b).sum() };
         let (mut loss, mut pairs) = (0.0f64, 0u64);
         let decay = -step.lr * step.l2;
-        for (r, &c) in window.contexts.iter().enumerate() {
-            let c = c as usize;
-            let mut e = vec![0.0f32; u[c].len()];
-            for (j, t) in targets(window, step, r).enumerate() {
-                if j > 0 && t == window.center {
-                    continue;
+        for (group, contexts) in window.contexts.chunks(step.share).enumerate() {
+            let targets: Vec<u32> = targets(window, step, group * step.share).collect();
+            let live = |j: usize| j == 0 || targets[j] != window.center;
+            let distinct = (0..targets.len())
+                .all(|i| (0..i).all(|j| !(live(i) && live(j) && targets[i] == targets[j])));
+            let batch = match batch {
+                Some(batch)
+                    if distinct
+                        && contexts.len() > 1
+                        && targets.len() <= 6
+                        && step.l2 == 0.0
+                        && !step.with_loss =>
+                {
+                    batch
                 }
-                let t = t as usize;
-                let score: f32 = u[c].iter().zip(&v[t]).map(|(a, b)| a * b).sum();
-                let p = sigma(score);
-                loss -= (if j == 0 { p } else { 1.0 - p } as f64).ln();
-                pairs += 1;
-                let g = step.lr * (if j == 0 { 1.0 } else { 0.0 } - p);
-                for d in 0..e.len() {
-                    e[d] += g * v[t][d];
-                    v[t][d] += decay * v[t][d] + g * u[c][d];
+                _ => 1,
+            };
+            for chunk in contexts.chunks(batch) {
+                // A batch's scores before its updates; pair by pair otherwise.
+                let ahead: Vec<Vec<f32>> = if batch > 1 {
+                    let row = |c: u32| &u[c as usize];
+                    chunk
+                        .iter()
+                        .map(|&c| {
+                            targets
+                                .iter()
+                                .map(|&t| dot(row(c), &v[t as usize]))
+                                .collect()
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                for (i, &c) in chunk.iter().enumerate() {
+                    let c = c as usize;
+                    let mut e = vec![0.0f32; u[c].len()];
+                    for (j, &t) in targets.iter().enumerate() {
+                        if !live(j) {
+                            continue;
+                        }
+                        let t = t as usize;
+                        let score = match ahead.get(i) {
+                            Some(scores) => scores[j],
+                            None => dot(&u[c], &v[t]),
+                        };
+                        let p = sigma(score);
+                        loss -= (if j == 0 { p } else { 1.0 - p } as f64).ln();
+                        pairs += 1;
+                        let g = step.lr * (if j == 0 { 1.0 } else { 0.0 } - p);
+                        for d in 0..e.len() {
+                            e[d] += g * v[t][d];
+                            v[t][d] += decay * v[t][d] + g * u[c][d];
+                        }
+                    }
+                    for d in 0..e.len() {
+                        u[c][d] += e[d] + decay * u[c][d];
+                    }
                 }
-            }
-            for d in 0..e.len() {
-                u[c][d] += e[d] + decay * u[c][d];
             }
         }
         (loss, pairs)
     }
 
-    /// Every path gives word2vec's sequential SGD, for row lengths in and beyond the
-    /// AVX-512 register path, with and without ℓ2: with repeated and false negatives (pair
-    /// by pair), and with distinct targets (the pipelined groups), contexts repeated next to
-    /// each other and apart, groups of one context and of several.
+    /// Every path gives its definition (`oracle`): word2vec's sequential SGD, or on the
+    /// vector paths batches of it, for row lengths in and beyond the AVX-512 register path,
+    /// with and without ℓ2: with repeated and false negatives (pair by pair), and with
+    /// distinct targets (the pipelined and the batched groups), contexts repeated next to
+    /// each other and apart, in one batch and across two, groups of one context and of
+    /// several.
     #[test]
-    fn every_path_equals_sequential_sgd() {
+    fn every_path_equals_its_definition() {
         let rows = 7;
         // (contexts, noise, share, negatives), center 1.
-        let windows: [(&[u32], &[u32], usize, usize); 12] = [
+        let windows: [(&[u32], &[u32], usize, usize); 14] = [
             // 4 repeats; the center is a negative; context 3 comes twice.
             (&[0, 3, 2, 3, 5], &[4, 4, 1, 5, 0, 3], 2, 2),
             // Distinct targets (the center skipped in the second group); 3 twice in a row.
@@ -1421,9 +1395,8 @@ mod tests {
             (&[2, 0, 2, 4, 4, 6, 5], &[3, 0], usize::MAX, 2),
             // A group per context.
             (&[6, 2, 5], &[0, 4, 2, 3, 5, 6], 1, 2),
-            // Distinct contexts, 1 to 6 of them (the paired path's odd and even ends), the
-            // center skipped once; then a context 4 after its repeat (paired) and 3 after
-            // (not).
+            // Distinct contexts, 1 to 6 of them (a batch's odd and even ends), the center
+            // skipped once; then a context repeated 4 and 3 after itself.
             (&[4], &[0, 3], usize::MAX, 2),
             (&[4, 0], &[2, 3], usize::MAX, 2),
             (&[4, 0, 6], &[1, 3], usize::MAX, 2),
@@ -1431,8 +1404,17 @@ mod tests {
             (&[4, 0, 6, 2, 1, 3], &[5, 6], usize::MAX, 2),
             (&[4, 0, 6, 2, 4, 3, 0], &[5, 6], usize::MAX, 2),
             (&[4, 0, 6, 4, 1], &[5, 6], usize::MAX, 2),
-            // K = 5, the default: six targets, the paired path's full width.
+            // K = 5, the default: six targets, the batched path's full width; in one batch,
+            // in two (4 in both), and in three, the last of one context, with the center a
+            // negative.
             (&[4, 0, 6, 2, 1], &[0, 2, 3, 5, 6], usize::MAX, 5),
+            (&[4, 0, 6, 2, 1, 3, 5, 4], &[0, 2, 3, 5, 6], usize::MAX, 5),
+            (
+                &[4, 0, 6, 2, 3, 5, 0, 2, 6, 4, 3, 5, 6],
+                &[1, 2, 3, 5, 6],
+                usize::MAX,
+                5,
+            ),
         ];
         let settings = [(0.0, true), (0.0, false), (0.1, true), (1.0, false)];
         // AVX-512 rows of 1, 2, 3 and 7 registers, the last narrowed to 8 lanes (3, 24,
@@ -1460,11 +1442,13 @@ mod tests {
                         |i: usize, salt: usize| (((i * 7 + salt) % 11) as f32 / 10.0 - 0.5) * scale;
                     let u0: Vec<f32> = (0..rows * dim).map(|i| value(i, 3)).collect();
                     let v0: Vec<f32> = (0..rows * dim).map(|i| value(i, 5)).collect();
-                    let mut u: Vec<Vec<f32>> = u0.chunks(dim).map(<[f32]>::to_vec).collect();
-                    let mut v: Vec<Vec<f32>> = v0.chunks(dim).map(<[f32]>::to_vec).collect();
-                    let (want_loss, want_pairs) = oracle(&mut u, &mut v, &window, &step);
                     let detected = Simd::detect();
                     for simd in [Simd::portable(), detected.without_avx512(), detected] {
+                        let mut u: Vec<Vec<f32>> = u0.chunks(dim).map(<[f32]>::to_vec).collect();
+                        let mut v: Vec<Vec<f32>> = v0.chunks(dim).map(<[f32]>::to_vec).collect();
+                        // The vector paths batch rows of up to 8 AVX-512 or 16 AVX2 registers.
+                        let batch = BATCH.filter(|_| simd.avx2_fma() && dim <= 128);
+                        let (want_loss, want_pairs) = oracle(&mut u, &mut v, &window, &step, batch);
                         let inputs = HogwildMatrix::from_vec(u0.clone(), dim);
                         let outputs = HogwildMatrix::from_vec(v0.clone(), dim);
                         let mut loss = Loss::default();

@@ -25,7 +25,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Loss is measured on one window in this many: it costs a table lookup per pair, and the
-/// window leaves the paired step (`sgns::vector`) for the one-context-at-a-time path. One
+/// window leaves the batched step (`sgns::vector`) for the one-context-at-a-time path. One
 /// in 64 rather than 16: `embed` of E. coli k 6 (1 thread) 1.039× faster (Intel Xeon VM, 9
 /// alternating pairs), with ~72,000 windows still sampled there; the dna2vec run on lambda
 /// phage (10 epochs) reports the same loss to three digits (0.527), though its curve's
