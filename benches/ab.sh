@@ -13,6 +13,8 @@
 #            1 epoch, 1 thread, seed 1, context vectors). For `train`, e.g.
 #            ARGS="train one.k2c --updates 27838020 --threads 1"
 #   OUT_DIR  where the two outputs go (default: a fresh mktemp dir)
+#   CPU      1: time each run's CPU (user + system, bash's `time`) instead of its wall
+#            clock: on 1 thread the same work, and less moved by the VM's other guests
 set -euo pipefail
 [[ $# -ge 2 ]] || { echo "usage: bash benches/ab.sh BIN_A BIN_B [PAIRS]" >&2; exit 2; }
 A=$1 B=$2 PAIRS=${3:-7}
@@ -25,12 +27,20 @@ ARGS=${ARGS:-"embed $GENOME --k 6 --no-fragment --no-flip --dim 100 --window 5 -
 OUT_DIR=${OUT_DIR:-$(mktemp -d -t kmer2vec-ab.XXXXXX)}
 mkdir -p "$OUT_DIR"
 
-# Seconds one run of binary $1 took, writing output $2.
+CPU=${CPU:-0}
+
+# Seconds one run of binary $1 took (CPU seconds with CPU=1), writing output $2.
 run() {
-    local start end
+    local start end cpu
+    if [[ "$CPU" == 1 ]]; then
+        # shellcheck disable=SC2086  # ARGS is a list of words
+        cpu=$( { TIMEFORMAT='%3U %3S'; time "$1" $ARGS -q -o "$2" 2>&3; } 3>&2 2>&1 ) || return 1
+        awk -v t="$cpu" 'BEGIN { split(t, x, " "); printf "%.3f\n", x[1] + x[2] }'
+        return
+    fi
     start=$(date +%s.%N)
     # shellcheck disable=SC2086  # ARGS is a list of words
-    "$1" $ARGS -q -o "$2"
+    "$1" $ARGS -q -o "$2" || return 1
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
 }
@@ -38,8 +48,10 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 
 
 times_a=() times_b=()
 for ((i = 1; i <= PAIRS; i++)); do
-    times_a+=("$(run "$A" "$OUT_DIR/a.out")")
-    times_b+=("$(run "$B" "$OUT_DIR/b.out")")
+    t=$(run "$A" "$OUT_DIR/a.out") || { echo "ab.sh: $A failed" >&2; exit 1; }
+    times_a+=("$t")
+    t=$(run "$B" "$OUT_DIR/b.out") || { echo "ab.sh: $B failed" >&2; exit 1; }
+    times_b+=("$t")
 done
 median_a=$(median "${times_a[@]}") median_b=$(median "${times_b[@]}")
 echo "A: ${times_a[*]}"
