@@ -306,56 +306,33 @@ impl Step {
         }
         #[cfg(target_arch = "x86_64")]
         if self.simd.avx2_fma {
-            // SAFETY (all arms): `self.simd` proves the CPU has AVX2 and FMA; the matrices
-            // hold the rows the window names (their `row_ptr` checks), each `8·N` values wide.
-            unsafe {
-                match inputs.stride() / 8 {
-                    2 => {
-                        return vector::train_avx2::<2, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
+            // Each arm: rows of `$n` 8-lane registers, as many as the row's values need, not
+            // its stride's (dim 100: 13 of the 14, 1.036× on `embed` E. coli k 6, Zen 3 VM,
+            // in-process alternating A/B, docs/performance-log.md). The lanes past them are
+            // padding, zero and never touched.
+            macro_rules! by_registers {
+                ($($n:literal)*) => {
+                    match inputs.dim().div_ceil(8) {
+                        $(
+                            $n => {
+                                return vector::train_avx2::<$n, 8>(
+                                    self, inputs, outputs, window, sigmoid, loss,
+                                )
+                            }
+                        )*
+                        _ => {}
                     }
-                    4 => {
-                        return vector::train_avx2::<4, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    6 => {
-                        return vector::train_avx2::<6, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    8 => {
-                        return vector::train_avx2::<8, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    10 => {
-                        return vector::train_avx2::<10, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    12 => {
-                        return vector::train_avx2::<12, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    14 => {
-                        return vector::train_avx2::<14, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    16 => {
-                        return vector::train_avx2::<16, 8>(
-                            self, inputs, outputs, window, sigmoid, loss,
-                        )
-                    }
-                    _ => {
-                        { window.ahead }.prefetch(usize::MAX, inputs, outputs, inputs.stride());
-                        return self.train_avx2(inputs, outputs, window, sigmoid, scratch, loss);
-                    }
-                }
+                };
             }
+            // SAFETY (all arms): `self.simd` proves the CPU has AVX2 and FMA; the matrices
+            // hold the rows the window names (their `row_ptr` checks), each padded to
+            // `padded(8·N)` values.
+            unsafe {
+                by_registers!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+            }
+            { window.ahead }.prefetch(usize::MAX, inputs, outputs, inputs.stride());
+            // SAFETY: as above, the CPU has AVX2 and FMA.
+            return unsafe { self.train_avx2(inputs, outputs, window, sigmoid, scratch, loss) };
         }
         { window.ahead }.prefetch(usize::MAX, inputs, outputs, inputs.stride());
         self.train_rows::<false>(inputs, outputs, window, sigmoid, scratch, loss)
@@ -473,7 +450,7 @@ impl Step {
 #[cfg(target_arch = "x86_64")]
 mod vector {
     use super::{targets, Ahead, Loss, Step, Window};
-    use crate::hogwild::HogwildMatrix;
+    use crate::hogwild::{padded, HogwildMatrix};
     use crate::kernels::SigmoidTable;
     use std::arch::x86_64::*;
 
@@ -501,6 +478,8 @@ mod vector {
         /// A register of `WIDTH` values.
         type V: Copy;
         const WIDTH: usize;
+        /// The vector registers of the instruction set.
+        const REGISTERS: usize;
         unsafe fn zero() -> Self::V;
         unsafe fn splat(x: f32) -> Self::V;
         /// The operations on a row's registers take `lanes`: how many of the register's
@@ -571,6 +550,7 @@ mod vector {
     impl Width for Avx512 {
         type V = __m512;
         const WIDTH: usize = 16;
+        const REGISTERS: usize = 32;
         #[inline(always)]
         unsafe fn zero() -> __m512 {
             _mm512_setzero_ps()
@@ -668,6 +648,7 @@ mod vector {
     impl Width for Avx2 {
         type V = __m256;
         const WIDTH: usize = 8;
+        const REGISTERS: usize = 16;
         #[inline(always)]
         unsafe fn zero() -> __m256 {
             _mm256_setzero_ps()
@@ -756,7 +737,9 @@ mod vector {
         sigmoid: &SigmoidTable,
         loss: &mut Loss,
     ) {
-        debug_assert!(inputs.stride() == W::WIDTH * N && outputs.stride() == W::WIDTH * N);
+        // The rows' stride: N registers padded to whole cache lines (`hogwild::padded`).
+        let stride = padded(W::WIDTH * N);
+        debug_assert!(inputs.stride() == stride && outputs.stride() == stride);
         let count = step.negatives + 1;
         let mut ahead = window.ahead;
         for (group, contexts) in window.contexts.chunks(step.share).enumerate() {
@@ -805,7 +788,7 @@ mod vector {
             }
         }
         // What the batched steps left (all of it for the other paths).
-        ahead.prefetch(usize::MAX, inputs, outputs, W::WIDTH * N);
+        ahead.prefetch(usize::MAX, inputs, outputs, stride);
     }
 
     /// A group's target rows: `count` of them, the center first; `live` marks those
@@ -984,7 +967,7 @@ mod vector {
             let rows = &rows[..m];
             let mut g = [[0f32; LANES]; BATCH];
             for r in (0..m).step_by(2) {
-                ahead.prefetch(ROWS_AHEAD_PER_STEP, inputs, outputs, W::WIDTH * N);
+                ahead.prefetch(ROWS_AHEAD_PER_STEP, inputs, outputs, padded(W::WIDTH * N));
                 if r + 1 < m {
                     let (x, y) = scores_two::<W, N, TAIL>(targets, rows[r], rows[r + 1]);
                     _mm256_storeu_ps(g[r].as_mut_ptr(), gradients.of(x, sigmoid));
@@ -998,7 +981,7 @@ mod vector {
             let g = &g[..m];
             for i in 0..N - 1 {
                 update_column::<W>(targets, rows, g, W::WIDTH * i, W::WIDTH);
-                ahead.prefetch(ROWS_AHEAD_PER_STEP, inputs, outputs, W::WIDTH * N);
+                ahead.prefetch(ROWS_AHEAD_PER_STEP, inputs, outputs, padded(W::WIDTH * N));
             }
             update_column::<W>(targets, rows, g, W::WIDTH * (N - 1), TAIL);
         }
@@ -1011,17 +994,39 @@ mod vector {
         c: *const f32,
         d: *const f32,
     ) -> (__m256, __m256) {
-        let (uc, ud) = (load::<W, N, TAIL>(c), load::<W, N, TAIL>(d));
         let (mut sc, mut sd) = ([W::zero(); LANES], [W::zero(); LANES]);
         let last = N - 1;
-        for j in 0..BATCH_TARGETS {
-            let row = targets.rows[j];
-            let x = W::load(row.add(W::WIDTH * last), TAIL);
-            (sc[j], sd[j]) = (W::mul(uc[last], x, TAIL), W::mul(ud[last], x, TAIL));
+        if 2 * N + 2 * BATCH_TARGETS < W::REGISTERS {
+            // Target by target, both rows in registers.
+            let (uc, ud) = (load::<W, N, TAIL>(c), load::<W, N, TAIL>(d));
+            for j in 0..BATCH_TARGETS {
+                let row = targets.rows[j];
+                let x = W::load(row.add(W::WIDTH * last), TAIL);
+                (sc[j], sd[j]) = (W::mul(uc[last], x, TAIL), W::mul(ud[last], x, TAIL));
+                for i in 0..last {
+                    let x = W::load(row.add(W::WIDTH * i), W::WIDTH);
+                    sc[j] = W::fmadd(uc[i], x, sc[j], W::WIDTH);
+                    sd[j] = W::fmadd(ud[i], x, sd[j], W::WIDTH);
+                }
+            }
+        } else {
+            // Register position by register position: the 12 sums, the two rows' registers
+            // at that position and one target's (15 registers). The same operations in the
+            // same order for each sum, so the same scores.
+            let (o, rows) = (W::WIDTH * last, &targets.rows);
+            let (uc, ud) = (W::load(c.add(o), TAIL), W::load(d.add(o), TAIL));
+            for j in 0..BATCH_TARGETS {
+                let x = W::load(rows[j].add(o), TAIL);
+                (sc[j], sd[j]) = (W::mul(uc, x, TAIL), W::mul(ud, x, TAIL));
+            }
             for i in 0..last {
-                let x = W::load(row.add(W::WIDTH * i), W::WIDTH);
-                sc[j] = W::fmadd(uc[i], x, sc[j], W::WIDTH);
-                sd[j] = W::fmadd(ud[i], x, sd[j], W::WIDTH);
+                let o = W::WIDTH * i;
+                let (uc, ud) = (W::load(c.add(o), W::WIDTH), W::load(d.add(o), W::WIDTH));
+                for j in 0..BATCH_TARGETS {
+                    let x = W::load(rows[j].add(o), W::WIDTH);
+                    sc[j] = W::fmadd(uc, x, sc[j], W::WIDTH);
+                    sd[j] = W::fmadd(ud, x, sd[j], W::WIDTH);
+                }
             }
         }
         W::sum_each_of_two(&sc, &sd)
